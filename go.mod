@@ -1,0 +1,20 @@
+module github.com/okta-worker/okta-worker
+
+go 1.26.8
+
+require (
+	github.com/jonboulle/clockwork v0.5.0
+	github.com/nats-io/nats.go v1.56.0
+	go.uber.org/zap v1.28.0
+)
+
+require (
+	github.com/klauspost/compress v1.20.4 // indirect
+	github.com/nats-io/nkeys v0.4.17 // indirect
+	github.com/nats-io/nuid v1.0.1 // indirect
+	github.com/stretchr/testify v1.12.1 // indirect
+	go.uber.org/multierr v1.10.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
+)
