@@ -10,11 +10,12 @@ type Decoded struct {
 	Params any
 }
 
-// Decode validates body, received on the subject of tenant and action,
-// and returns the typed request. On failure it still returns whatever
-// it could read of the envelope (ID and ReplyTo when they are strings)
-// so the caller can address the error reply, and an *Error with code
+// Decode validates a request body received on subject and returns the
+// typed request, with Tenant and Action taken from the subject. On
+// failure it still returns whatever it could read (the subject's tenant
+// and action, and the body's id and reply_to when they are strings) so
+// the caller can address the error reply, and an *Error with code
 // invalid_request or unknown_action that says what to fix.
-func Decode(tenant string, action Action, body []byte) (*Decoded, *Error) {
+func (s Subjects) Decode(subject string, body []byte) (*Decoded, *Error) {
 	panic("unimplemented")
 }
