@@ -1,0 +1,64 @@
+package okta
+
+import (
+	"net/http"
+
+	"github.com/jonboulle/clockwork"
+)
+
+// Option configures a [Client].
+type Option interface{ apply(*settings) }
+
+// settings collects the options before NewClient validates them and
+// builds the Client, so that options never see a half-built client.
+type settings struct {
+	http     *http.Client
+	clock    clockwork.Clock
+	observer Observer
+}
+
+type optionFunc func(*settings)
+
+func (f optionFunc) apply(s *settings) { f(s) }
+
+// WithHTTPClient makes the client send its requests through hc, which
+// should be shared by every Client of the process so that connections
+// are pooled. The Client uses a copy of hc that shares its Transport: a
+// zero hc.Timeout becomes [DefaultTimeout] in the copy, and the copy
+// never follows redirects (see [NewClient]); hc itself is not modified.
+// A nil hc is ignored. The default is a client of its own with
+// DefaultTimeout and http.DefaultTransport.
+func WithHTTPClient(hc *http.Client) Option {
+	return optionFunc(func(s *settings) {
+		if hc != nil {
+			s.http = hc
+		}
+	})
+}
+
+// WithClock sets the clock used where Okta sends no Date header. The
+// default is the real clock; a nil c is ignored.
+func WithClock(c clockwork.Clock) Option {
+	return optionFunc(func(s *settings) {
+		if c != nil {
+			s.clock = c
+		}
+	})
+}
+
+// WithObserver makes the client report the rate-limit state of every
+// response it reads, 2xx or not, even when the response carried no
+// rate-limit headers (then [RateLimit.OK] is false). The default, and a
+// nil o, report nowhere.
+func WithObserver(o Observer) Option {
+	return optionFunc(func(s *settings) {
+		if o != nil {
+			s.observer = o
+		}
+	})
+}
+
+// nopObserver is the default Observer; it drops every report.
+type nopObserver struct{}
+
+func (nopObserver) ObserveRateLimit(Bucket, RateLimit) {}
