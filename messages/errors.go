@@ -1,5 +1,7 @@
 package messages
 
+import "fmt"
+
 // Code classifies a failed request. Publishers branch on it; the values
 // are part of the wire contract and never change meaning.
 type Code string
@@ -19,6 +21,14 @@ const (
 	CodeInternal            Code = "internal"
 )
 
+// Codes lists every error code, in a stable order. The reply schema's
+// enum holds exactly these values.
+var Codes = []Code{
+	CodeInvalidRequest, CodeUnknownAction, CodeUnknownTenant, CodeNotFound,
+	CodeAmbiguous, CodeConflict, CodeOktaRejected, CodeUnauthorized,
+	CodeRateLimited, CodeUpstreamUnavailable, CodeInternal,
+}
+
 // Error is the error object of a failed reply. It also implements the
 // error interface, so decoding failures can be returned as errors and
 // published as they are.
@@ -37,3 +47,28 @@ type Error struct {
 
 // Error returns the code and the message.
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+// invalidf returns a non-retryable invalid_request error. The message
+// must be one sentence that names the field and says what is expected.
+func invalidf(format string, args ...any) *Error {
+	return &Error{Code: CodeInvalidRequest, Message: fmt.Sprintf(format, args...)}
+}
+
+// clip shortens a caller-supplied value before it is quoted in an error
+// message, so that a huge subject or field cannot bloat the reply.
+func clip(s string) string {
+	const max = 64
+	if len(s) <= max {
+		return s
+	}
+
+	// Cut on a rune boundary so the quoted text stays valid UTF-8.
+	n := max
+	for n > 0 && !runeStart(s[n]) {
+		n--
+	}
+	return s[:n] + "..."
+}
+
+// runeStart reports whether b can begin a UTF-8 encoded rune.
+func runeStart(b byte) bool { return b&0xC0 != 0x80 }

@@ -28,8 +28,10 @@ var Actions = []Action{
 }
 
 // Request is an action request as published on
-// okta.requests.<tenant>.<action>. Params stays raw until [DecodeParams]
-// checks it against the action.
+// okta.requests.<tenant>.<action>. Params stays raw until
+// [Subjects.Decode] checks it against the action. A publisher marshals a
+// Request with encoding/json; Action and Tenant may be left empty, since
+// the subject carries them.
 type Request struct {
 	ID      string          `json:"id,omitempty"`
 	Action  Action          `json:"action,omitempty"`

@@ -1,10 +1,17 @@
 package messages
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"fmt"
+)
 
 // Secret holds a value that must never be printed, logged or echoed,
 // such as a password. Every way of formatting it, JSON included, yields
 // [Redacted]; read the value with Reveal.
+//
+// NOTE: fmt can only apply these methods to exported values; a Secret
+// held in an unexported struct field is printed raw by %v on the struct,
+// so keep secrets in exported fields or call Reveal only where needed.
 type Secret string
 
 // Redacted is what a [Secret] prints as.
@@ -19,10 +26,21 @@ func (s Secret) String() string { return Redacted }
 // GoString returns [Redacted].
 func (s Secret) GoString() string { return Redacted }
 
+// Format writes [Redacted] for every verb, so that even a wrong verb
+// such as %d, which fmt would otherwise report with the raw value, gives
+// nothing away.
+func (s Secret) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(Redacted)) }
+
 // MarshalJSON writes [Redacted] as a JSON string.
 func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(Redacted) }
 
+// MarshalText returns [Redacted], for encoders that use text, such as a
+// JSON map key.
+func (s Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
+
 // CreateUserParams are the checked params of a create_user request.
+// FirstName and LastName are set unless TypeID names a user type that
+// may do without them.
 type CreateUserParams struct {
 	Email       string
 	FirstName   string
@@ -32,7 +50,10 @@ type CreateUserParams struct {
 	SecondEmail string
 
 	// Profile holds further Okta profile attributes by their Okta names,
-	// custom ones included, as raw JSON values.
+	// custom ones included, as raw JSON values exactly as the caller sent
+	// them. It never holds the six attributes above, which are in their
+	// fields whether they came as named params or in params.profile. It is
+	// nil when there are none.
 	Profile map[string]json.RawMessage
 
 	TypeID   string
@@ -58,8 +79,8 @@ type UpdateUserParams struct {
 
 	// Profile holds the changes by Okta attribute name (firstName, not
 	// first_name): the named params translated, plus everything under
-	// params.profile. A JSON null clears the attribute. It is never
-	// empty unless TypeID is set.
+	// params.profile. Values are the caller's raw JSON, byte for byte; a
+	// JSON null clears the attribute. It is nil only when TypeID is set.
 	Profile map[string]json.RawMessage
 
 	// TypeID is the new user type id, or "" to keep the current type.
