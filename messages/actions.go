@@ -79,7 +79,7 @@ func requiredParams(a Action) []string {
 
 // unknownParam is the error for a params field the action does not take.
 func unknownParam(a Action, name string) *Error {
-	return invalidf("params.%s is not a %s parameter; expected one of %s",
+	return invalidf("params.%s is not a parameter of %s; expected one of %s",
 		clip(name), a, strings.Join(actionParams[a], ", "))
 }
 
@@ -121,7 +121,7 @@ func decodeListTypeIDOptions(raw json.RawMessage) (*ListTypeIDOptionsParams, *Er
 			kindOf(raw))
 	}
 	if len(members) > 0 {
-		return nil, invalidf("params.%s is not a list_type_id_options parameter; "+
+		return nil, invalidf("params.%s is not a parameter of list_type_id_options; "+
 			"this action takes no params", clip(members[0].name))
 	}
 	return &ListTypeIDOptionsParams{}, nil

@@ -42,7 +42,7 @@ func (p *CreateUserParams) readParam(m member, in *profileInput) *Error {
 	case "password":
 		var pw string
 		pw, err = stringAt(m.value, "params.password", checkPassword)
-		p.Password = Secret(pw)
+		p.Password = NewSecret(pw)
 	case "group_ids":
 		p.GroupIDs, err = groupIDs(m.value)
 	default:

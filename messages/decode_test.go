@@ -110,7 +110,7 @@ func TestDecodeEnvelopeErrors(t *testing.T) {
 		{name: "reply_to full wildcard", action: get, body: `{"reply_to":"answers.>",` + ok + `}`,
 			field: "reply_to must be a NATS subject"},
 		{name: "reply_to loops into requests", action: get,
-			body: `{"id":"r1","reply_to":"okta.requests.acme.get_user",` + ok + `}`,
+			body:  `{"id":"r1","reply_to":"okta.requests.acme.get_user",` + ok + `}`,
 			field: "reply_to must not be under okta.requests.", wantID: "r1"},
 		{name: "reply_to loops into dotted prefix", prefix: "eu.okta", action: get,
 			body:  `{"reply_to":"eu.okta.requests.x.y",` + ok + `}`,

@@ -1,42 +1,6 @@
 package messages
 
-import (
-	"encoding/json"
-	"fmt"
-)
-
-// Secret holds a value that must never be printed, logged or echoed,
-// such as a password. Every way of formatting it, JSON included, yields
-// [Redacted]; read the value with Reveal.
-//
-// NOTE: fmt can only apply these methods to exported values; a Secret
-// held in an unexported struct field is printed raw by %v on the struct,
-// so keep secrets in exported fields or call Reveal only where needed.
-type Secret string
-
-// Redacted is what a [Secret] prints as.
-const Redacted = "[redacted]"
-
-// Reveal returns the secret value.
-func (s Secret) Reveal() string { return string(s) }
-
-// String returns [Redacted].
-func (s Secret) String() string { return Redacted }
-
-// GoString returns [Redacted].
-func (s Secret) GoString() string { return Redacted }
-
-// Format writes [Redacted] for every verb, so that even a wrong verb
-// such as %d, which fmt would otherwise report with the raw value, gives
-// nothing away.
-func (s Secret) Format(f fmt.State, verb rune) { _, _ = f.Write([]byte(Redacted)) }
-
-// MarshalJSON writes [Redacted] as a JSON string.
-func (s Secret) MarshalJSON() ([]byte, error) { return json.Marshal(Redacted) }
-
-// MarshalText returns [Redacted], for encoders that use text, such as a
-// JSON map key.
-func (s Secret) MarshalText() ([]byte, error) { return []byte(Redacted), nil }
+import "encoding/json"
 
 // CreateUserParams are the checked params of a create_user request.
 // FirstName and LastName are set unless TypeID names a user type that
