@@ -1,0 +1,234 @@
+package worker
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"github.com/nats-io/nats.go/jetstream"
+	"go.uber.org/zap"
+	"golang.org/x/time/rate"
+)
+
+// Restarts of a consumption that ended while the worker runs back off
+// from restartInitial to restartMax; after maxRestarts consecutive
+// restarts that each lasted less than restartSettled, the replica gives
+// the tenant up and logs an error for the operator.
+const (
+	restartInitial = 100 * time.Millisecond
+	restartMax     = 10 * time.Second
+	restartSettled = time.Minute
+	maxRestarts    = 10
+)
+
+// logEvery is the most often a repeating error is logged per tenant.
+var logEvery = rate.Every(10 * time.Second)
+
+// pullExpiry is how long one pull request waits on the server. It is
+// short enough that the heartbeat (half of it) notices a lost pull
+// within seconds, as after a consumer leader change (nats.go#2063).
+const pullExpiry = 10 * time.Second
+
+// tenant is one tenant's consumer, worker pool and rate-limit gate.
+type tenant struct {
+	w       *Worker
+	name    string
+	okta    Okta
+	durable string
+	filter  string
+	gate    *gate
+	log     *zap.Logger
+
+	// consumeLog and authLog throttle the tenant's repeating logs of
+	// consume errors and of Okta refusing the tenant's token.
+	consumeLog *rate.Limiter
+	authLog    *rate.Limiter
+}
+
+// newTenant returns the runtime state of a configured tenant.
+func newTenant(w *Worker, tc Tenant) *tenant {
+	return &tenant{
+		w:          w,
+		name:       tc.Name,
+		okta:       tc.Okta,
+		durable:    w.cfg.ConsumerPrefix + tc.Name,
+		filter:     w.cfg.Subjects.TenantRequests(tc.Name),
+		gate:       newGate(),
+		log:        w.log.With(zap.String(keyTenant, tc.Name)),
+		consumeLog: rate.NewLimiter(logEvery, 1),
+		authLog:    rate.NewLimiter(logEvery, 1),
+	}
+}
+
+// run consumes the tenant's requests until ctx ends, then shuts down in
+// three stages: stop pulling, let requests in flight finish for the
+// grace period, cancel the rest. It returns when every goroutine it
+// started has returned.
+func (t *tenant) run(ctx context.Context) {
+	work, abort := context.WithCancel(context.WithoutCancel(ctx))
+	p := newPool(work, t.w.cfg.Concurrency, t.handle)
+
+	var pauses sync.WaitGroup
+	pauses.Go(func() { t.pauseLoop(work) })
+	// Deferred calls run last first: cancel the pause loop, then wait.
+	defer pauses.Wait()
+	defer abort()
+
+	t.log.Info("tenant started", zap.String(keyConsumer, t.durable))
+	cc := t.serve(ctx, p)
+	t.shutdown(cc, p, abort)
+	t.log.Info("tenant stopped")
+}
+
+// serve keeps a consumption running until ctx ends and returns the last
+// one (nil if none is running). A consumption that ends by itself (its
+// consumer deleted, the connection closed) is re-created with backoff.
+func (t *tenant) serve(ctx context.Context, p *pool) jetstream.ConsumeContext {
+	restarts := 0
+	for {
+		began := time.Now()
+		cc, err := t.consume(ctx, p)
+		if err == nil {
+			select {
+			case <-ctx.Done():
+				return cc
+			case <-cc.Closed():
+			}
+		}
+		if time.Since(began) >= restartSettled {
+			restarts = 0
+		}
+		restarts++
+		t.log.Warn("consumption ended, restarting", zap.Error(err),
+			zap.Int(keyRestarts, restarts))
+		if restarts > maxRestarts {
+			t.log.Error("consumption keeps ending, tenant abandoned by this replica",
+				zap.Int(keyRestarts, restarts-1))
+			<-ctx.Done()
+			return nil
+		}
+		if !sleepReal(ctx, restartDelay(restarts)) {
+			return nil
+		}
+	}
+}
+
+// restartDelay is the wait before the n-th consecutive restart.
+func restartDelay(n int) time.Duration {
+	d := restartInitial
+	for i := 1; i < n && d < restartMax; i++ {
+		d *= 2
+	}
+	return min(d, restartMax)
+}
+
+// consume (re)creates the consumer and starts consuming it into p.
+// PullMaxMessages is the pool's size: prefetched messages wait in the
+// client while their AckWait runs (nats.go#1929), so prefetching more
+// than the pool can start only causes redeliveries.
+func (t *tenant) consume(ctx context.Context, p *pool) (jetstream.ConsumeContext, error) {
+	cons, err := t.ensureConsumer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return cons.Consume(p.dispatch,
+		jetstream.PullMaxMessages(t.w.cfg.Concurrency),
+		jetstream.PullExpiry(pullExpiry),
+		jetstream.ConsumeErrHandler(t.consumeError))
+}
+
+// consumeError logs the errors Consume reports, at most one per
+// throttling period; terminal ones also close the consumption, which
+// serve notices.
+func (t *tenant) consumeError(_ jetstream.ConsumeContext, err error) {
+	if t.consumeLog.Allow() {
+		t.log.Warn("consume error", zap.Error(err))
+	}
+}
+
+// shutdown drains the consumption and waits for the requests in flight,
+// cancelling them with abort when the grace period ends.
+func (t *tenant) shutdown(cc jetstream.ConsumeContext, p *pool, abort context.CancelFunc) {
+	grace := time.NewTimer(t.w.cfg.ShutdownGrace)
+	defer grace.Stop()
+	if cc != nil {
+		// Drain, not Stop: buffered messages are still handed to the pool
+		// (or back to the server), instead of waiting out their AckWait.
+		cc.Drain()
+		t.waitOrAbort(cc.Closed(), grace.C, abort)
+	}
+	idle := make(chan struct{})
+	go func() {
+		defer close(idle)
+		p.wait()
+	}()
+	t.waitOrAbort(idle, grace.C, abort)
+}
+
+// waitOrAbort waits for done; if the grace period ends first it cancels
+// the requests in flight and waits on.
+func (t *tenant) waitOrAbort(done <-chan struct{}, grace <-chan time.Time,
+	abort context.CancelFunc) {
+	select {
+	case <-done:
+		return
+	case <-grace:
+		t.log.Warn("grace period over, cancelling requests in flight")
+		abort()
+	}
+	<-done
+}
+
+// sleepReal waits d of real time; it reports false when ctx ended first.
+func sleepReal(ctx context.Context, d time.Duration) bool {
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-ctx.Done():
+		return false
+	}
+}
+
+// pool runs one tenant's requests, at most its size at a time. Its
+// dispatch blocks while the pool is full, which stops Consume from
+// pulling more: that is the back-pressure on the server.
+type pool struct {
+	work   context.Context // cancelled when the grace period ends
+	slots  chan struct{}
+	handle func(ctx context.Context, msg jetstream.Msg)
+	runs   tracker
+}
+
+// newPool returns a pool of size slots running handle under work.
+func newPool(work context.Context, size int,
+	handle func(context.Context, jetstream.Msg)) *pool {
+	return &pool{work: work, slots: make(chan struct{}, size), handle: handle}
+}
+
+// dispatch is the Consume callback: it waits for a free slot and runs
+// the message's handling in its own goroutine. A message that cannot
+// start (the pool is cancelled or stopped) is handed back at once.
+func (p *pool) dispatch(msg jetstream.Msg) {
+	select {
+	case p.slots <- struct{}{}:
+	case <-p.work.Done():
+		_ = msg.Nak()
+		return
+	}
+	if !p.runs.begin() {
+		<-p.slots
+		_ = msg.Nak()
+		return
+	}
+	go func() {
+		defer p.runs.done()
+		defer func() { <-p.slots }()
+		p.handle(p.work, msg)
+	}()
+}
+
+// wait stops the pool from starting handlers and waits for the running
+// ones.
+func (p *pool) wait() { p.runs.wait() }
