@@ -113,7 +113,7 @@ func TestRateLimitWindowSteps(t *testing.T) {
 				{method: "GET", path: "/api/v1/meta/types/user", wantStatus: 429,
 					wantLimit: 1, wantRemaining: 0, wantReset: base + 61},
 				{method: "POST", path: list + "/nobody", wantStatus: 400, // no body
-					wantLimit: oktasim.DefaultUserUpdateLimit,
+					wantLimit:     oktasim.DefaultUserUpdateLimit,
 					wantRemaining: oktasim.DefaultUserUpdateLimit - 1, wantReset: base + 61},
 				{method: "GET", path: "/elsewhere", wantStatus: 429, wantLimit: 1,
 					wantRemaining: 0, wantReset: base + 61},
