@@ -38,11 +38,12 @@ func scanObject(obj []byte) (open int, members []member, err error) {
 		return 0, nil, errNotObject
 	}
 	open = int(dec.InputOffset())
-	for dec.More() {
+	for pos := open; dec.More(); {
 		m, err := nextMember(dec)
 		if err != nil {
 			return 0, nil, err
 		}
+		m.start, pos = pos, m.end
 		members = append(members, m)
 	}
 	if _, err := dec.Token(); err != nil {
@@ -54,9 +55,10 @@ func scanObject(obj []byte) (open int, members []member, err error) {
 	return open, members, nil
 }
 
-// nextMember reads one name/value pair from dec.
+// nextMember reads one name/value pair from dec; it leaves m.start to
+// the caller, since dec may already have skipped the space before it.
 func nextMember(dec *json.Decoder) (member, error) {
-	m := member{start: int(dec.InputOffset())}
+	var m member
 	tok, err := dec.Token()
 	if err != nil {
 		return m, fmt.Errorf("%w: %w", errNotObject, err)
