@@ -12,7 +12,7 @@ import (
 var (
 	ErrInvalidConfig = errors.New("okta: invalid configuration")
 	ErrNotFound      = errors.New("okta: not found")            // 404, E0000007
-	ErrConflict      = errors.New("okta: login already exists") // 400 E0000001 with the "already exists" cause
+	ErrConflict      = errors.New("okta: login already exists") // 400 E0000001, "already exists"
 	ErrRateLimited   = errors.New("okta: rate limited")         // 429, E0000047
 	ErrUnauthorized  = errors.New("okta: unauthorized")         // 401, 403 E0000006
 	ErrAmbiguous     = errors.New("okta: several users match")  // search found more than one
