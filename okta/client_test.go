@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jonboulle/clockwork"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -315,4 +316,30 @@ func TestConnectionReuse(t *testing.T) {
 	mu.Lock()
 	defer mu.Unlock()
 	assert.Len(t, conns, 1, "one connection carried every request")
+}
+
+func TestMissingDateUsesClientClock(t *testing.T) {
+	arrival := t0.Add(45 * time.Second)
+	clock := clockwork.NewFakeClockAt(arrival)
+	f := newFakeOkta(t, func(w http.ResponseWriter, r *http.Request) {
+		oktaHeaders(w, 0)
+		w.Header()["Date"] = nil // net/http adds a Date unless told not to
+		w.WriteHeader(429)
+		_, _ = io.WriteString(w, `{"errorCode":"E0000047","errorSummary":"API call `+
+			`exceeded rate limit due to too many requests.","errorCauses":[]}`)
+	})
+	obs := &recordingObserver{}
+	_, err := f.client(t, WithClock(clock), WithObserver(obs)).GetUser(
+		context.Background(), testID)
+
+	var oe *Error
+	require.ErrorAs(t, err, &oe)
+	assert.Equal(t, arrival, oe.RateLimit.Date)
+	// Reset is t0+60 s; the answer came at t0+45 s on the client's clock.
+	after, ok := oe.RetryAfter(arrival.Add(time.Hour))
+	assert.True(t, ok)
+	assert.Equal(t, 15*time.Second+ResetMargin, after)
+	seen := obs.all()
+	require.Len(t, seen, 1)
+	assert.Equal(t, arrival, seen[0].rl.Date)
 }

@@ -59,7 +59,7 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	defer drainClose(resp.Body)
 
 	body, readErr := readBounded(resp.Body)
-	rl := ParseRateLimit(resp.Header)
+	rl := c.rateLimitOf(resp.Header)
 	c.observer.ObserveRateLimit(BucketFor(cl.method, cl.path), rl)
 
 	// A non-2xx status is an answer even when its body was cut short, so
@@ -71,6 +71,18 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 		return nil, fmt.Errorf("okta: %s %s: reading response: %w", cl.method, cl.path, readErr)
 	}
 	return &response{status: resp.StatusCode, header: resp.Header, body: body}, nil
+}
+
+// rateLimitOf parses the rate-limit state of a response. When Okta sent
+// no usable Date, the time of arrival on the client's clock stands in for
+// it, so that a reset is measured from when the answer came rather than
+// from whenever the caller gets to look at it.
+func (c *Client) rateLimitOf(h http.Header) RateLimit {
+	rl := ParseRateLimit(h)
+	if rl.Date.IsZero() {
+		rl.Date = c.clock.Now().UTC()
+	}
+	return rl
 }
 
 // newRequest builds the HTTP request of cl with the client's headers.

@@ -36,7 +36,8 @@ func WithHTTPClient(hc *http.Client) Option {
 	})
 }
 
-// WithClock sets the clock used where Okta sends no Date header. The
+// WithClock sets the clock used where Okta sends no Date header: the
+// arrival time of such a response becomes its [RateLimit.Date]. The
 // default is the real clock; a nil c is ignored.
 func WithClock(c clockwork.Clock) Option {
 	return optionFunc(func(s *settings) {

@@ -94,7 +94,9 @@ type RateLimit struct {
 	Reset     time.Time // on Okta's clock, in UTC
 
 	// Date is the response's Date header, Okta's clock when it answered.
-	// It is the zero time when the header is missing or unparseable.
+	// ParseRateLimit leaves it zero when the header is missing or
+	// unparseable; a [Client] then sets it to the time the response
+	// arrived on its own clock (see [WithClock]).
 	Date time.Time
 
 	// OK reports whether the three X-Rate-Limit headers were present and
