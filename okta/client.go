@@ -75,6 +75,13 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 	}, nil
 }
 
+// String names the org the client calls. It exists so that printing a
+// Client, even with %+v, cannot show its token.
+func (c *Client) String() string { return "okta.Client(" + c.scheme + "://" + c.host + ")" }
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
+
 // httpClientFrom returns the copy of hc the Client sends through. The
 // copy shares hc's Transport, so connection pooling is unaffected.
 func httpClientFrom(hc *http.Client) *http.Client {

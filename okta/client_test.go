@@ -3,6 +3,7 @@ package okta
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -342,4 +343,14 @@ func TestMissingDateUsesClientClock(t *testing.T) {
 	seen := obs.all()
 	require.Len(t, seen, 1)
 	assert.Equal(t, arrival, seen[0].rl.Date)
+}
+
+func TestPrintingAClientHidesTheToken(t *testing.T) {
+	c, err := NewClient("https://acme.okta.com", testToken)
+	require.NoError(t, err)
+	for _, format := range []string{"%v", "%+v", "%#v", "%s"} {
+		out := fmt.Sprintf(format, c)
+		assert.NotContains(t, out, testToken, format)
+		assert.Contains(t, out, "acme.okta.com", format)
+	}
 }
