@@ -68,7 +68,6 @@ func assertOneSentence(t *testing.T, msg string) {
 func TestDecodeEnvelopeErrors(t *testing.T) {
 	get := ActionGetUser
 	ok := `"params":{"user_id":"ann@example.com"}`
-	long := strings.Repeat("x", 201)
 	runErrorCases(t, []errorCase{
 		{name: "not a request subject", subject: "okta.replies.acme.get_user",
 			body: `{"id":"r1",` + ok + `}`, field: "subject", wantID: "r1"},
@@ -85,28 +84,43 @@ func TestDecodeEnvelopeErrors(t *testing.T) {
 		{name: "syntax error position", action: get, body: `{"params" 1}`, field: "near byte 11"},
 		{name: "empty body", action: get, body: ``, field: "body is empty"},
 		{name: "blank body", action: get, body: " \n", field: "body is empty"},
-		{name: "array body", action: get, body: `[]`, field: "body must be a JSON object, got array"},
+		{name: "array body", action: get, body: `[]`,
+			field: "body must be a JSON object, got array"},
 		{name: "string body", action: get, body: `"x"`, field: "got string"},
 		{name: "null body", action: get, body: `null`, field: "got null"},
-		{name: "trailing object", action: get, body: `{` + ok + `} {}`, field: "after the JSON object"},
-		{name: "trailing garbage", action: get, body: `{` + ok + `}x`, field: "after the JSON object"},
+		{name: "trailing object", action: get, body: `{` + ok + `} {}`,
+			field: "after the JSON object"},
+		{name: "trailing garbage", action: get, body: `{` + ok + `}x`,
+			field: "after the JSON object"},
 		{name: "invalid UTF-8", action: get, body: "{\"id\":\"\xff\"}", field: "UTF-8"},
 		{name: "duplicate field", action: get, body: `{` + ok + `,` + ok + `}`,
 			field: `"params" twice`},
 		{name: "unknown field", action: get, body: `{"id":"r1","param":{},` + ok + `}`,
 			field: `"param" is not a request field`, wantID: "r1"},
+	})
+}
+
+func TestDecodeEnvelopeFieldErrors(t *testing.T) {
+	get := ActionGetUser
+	ok := `"params":{"user_id":"ann@example.com"}`
+	long := strings.Repeat("x", 201)
+	runErrorCases(t, []errorCase{
 		{name: "id not a string", action: get, body: `{"id":7,` + ok + `}`,
 			field: "id must be a string, got number"},
-		{name: "id empty", action: get, body: `{"id":"",` + ok + `}`, field: "id must be 1 to 200"},
+		{name: "id empty", action: get, body: `{"id":"",` + ok + `}`,
+			field: "id must be 1 to 200"},
 		{name: "id too long", action: get, body: `{"id":"` + long + `",` + ok + `}`,
 			field: "id must be"},
 		{name: "id with space", action: get, body: `{"id":"a b",` + ok + `}`, field: "id must be"},
-		{name: "id with newline", action: get, body: `{"id":"a\nb",` + ok + `}`, field: "id must be"},
-		{name: "id with NUL", action: get, body: `{"id":"a\u0000b",` + ok + `}`, field: "id must be"},
+		{name: "id with newline", action: get, body: `{"id":"a\nb",` + ok + `}`,
+			field: "id must be"},
+		{name: "id with NUL", action: get, body: `{"id":"a\u0000b",` + ok + `}`,
+			field: "id must be"},
 		{name: "id with bad multi-byte length", action: get,
 			body: `{"id":"` + strings.Repeat("é", 101) + `",` + ok + `}`, field: "200 bytes"},
 		{name: "reply_to wildcard", action: get,
-			body: `{"id":"r1","reply_to":"answers.*",` + ok + `}`, field: "reply_to", wantID: "r1"},
+			body:  `{"id":"r1","reply_to":"answers.*",` + ok + `}`,
+			field: "reply_to", wantID: "r1"},
 		{name: "reply_to full wildcard", action: get, body: `{"reply_to":"answers.>",` + ok + `}`,
 			field: "reply_to must be a NATS subject"},
 		{name: "reply_to loops into requests", action: get,

@@ -20,7 +20,7 @@ func decodeParamsOK(t *testing.T, a Action, body string) any {
 	return d.Params
 }
 
-func TestDecodeCreateUserErrors(t *testing.T) {
+func TestDecodeCreateUserAttributeErrors(t *testing.T) {
 	c := ActionCreateUser
 	names := `"first_name":"Ann","last_name":"Lee"`
 	base := `"email":"ann@example.com",` + names
@@ -61,16 +61,19 @@ func TestDecodeCreateUserErrors(t *testing.T) {
 			body:  params(`{"email":"` + strings.Repeat("a", 89) + `@example.com",` + names + `}`),
 			field: "params.email must be an email address of 5 to 100 characters"},
 		{name: "first_name missing", action: c,
-			body: params(`{"email":"ann@example.com","last_name":"Lee"}`), field: "params.first_name"},
+			body:  params(`{"email":"ann@example.com","last_name":"Lee"}`),
+			field: "params.first_name"},
 		{name: "last_name missing", action: c,
-			body: params(`{"email":"ann@example.com","first_name":"Ann"}`), field: "params.last_name"},
+			body:  params(`{"email":"ann@example.com","first_name":"Ann"}`),
+			field: "params.last_name"},
 		{name: "first_name empty", action: c,
 			body:  params(`{"email":"ann@example.com","first_name":"","last_name":"Lee"}`),
 			field: "params.first_name must not be empty"},
 		{name: "last_name a number", action: c,
 			body:  params(`{"email":"ann@example.com","first_name":"Ann","last_name":7}`),
 			field: "params.last_name must be a string, got number"},
-		{name: "login too long", action: c, body: with(`"login":"` + strings.Repeat("l", 101) + `"`),
+		{name: "login too long", action: c,
+			body:  with(`"login":"` + strings.Repeat("l", 101) + `"`),
 			field: "params.login must be 1 to 100 characters"},
 		{name: "login empty", action: c, body: with(`"login":""`), field: "params.login"},
 		{name: "login with control character", action: c, body: with(`"login":"ann\u0007"`),
@@ -84,6 +87,15 @@ func TestDecodeCreateUserErrors(t *testing.T) {
 		{name: "mobile_phone too long", action: c,
 			body:  with(`"mobile_phone":"` + strings.Repeat("1", 101) + `"`),
 			field: "params.mobile_phone must be at most 100 characters"},
+	})
+}
+
+func TestDecodeCreateUserOptionErrors(t *testing.T) {
+	c := ActionCreateUser
+	names := `"first_name":"Ann","last_name":"Lee"`
+	base := `"email":"ann@example.com",` + names
+	with := func(extra string) string { return params(`{` + base + `,` + extra + `}`) }
+	runErrorCases(t, []errorCase{
 		{name: "profile an array", action: c, body: with(`"profile":[]`),
 			field: "params.profile must be a JSON object, got array"},
 		{name: "profile null", action: c, body: with(`"profile":null`),
@@ -152,7 +164,8 @@ func TestDecodeCreateUser(t *testing.T) {
 		{
 			name: "every param",
 			body: params(`{"email":"ann@example.com","first_name":"Ann","last_name":"Lee",` +
-				`"login":"ann.lee","mobile_phone":"+1 555 0100","second_email":"ann@home.example",` +
+				`"login":"ann.lee","mobile_phone":"+1 555 0100",` +
+				`"second_email":"ann@home.example",` +
 				`"profile":{"employeeNumber":12345678901234567890,"title":"Dr.",` +
 				`"costCenter":null,"tags":[ "a", 1.50 ]},"type_id":"oty1","activate":false,` +
 				`"password":"correct horse","group_ids":["00g1","00g2"]}`),
@@ -176,7 +189,8 @@ func TestDecodeCreateUser(t *testing.T) {
 		{
 			name: "standard attributes through profile are used",
 			body: params(`{"profile":{"email":"ann@example.com","login":"ann",` +
-				`"firstName":"Ann","lastName":"Lee","mobilePhone":"1","secondEmail":"a@b.example"}}`),
+				`"firstName":"Ann","lastName":"Lee","mobilePhone":"1",` +
+				`"secondEmail":"a@b.example"}}`),
 			want: &CreateUserParams{Email: "ann@example.com", FirstName: "Ann", LastName: "Lee",
 				Login: "ann", MobilePhone: "1", SecondEmail: "a@b.example", Activate: true},
 		},
@@ -211,12 +225,14 @@ func TestDecodeCreateUser(t *testing.T) {
 func TestDecodeGetUserErrors(t *testing.T) {
 	g := ActionGetUser
 	runErrorCases(t, []errorCase{
-		{name: "user_id missing", action: g, body: params(`{}`), field: "params.user_id is missing"},
+		{name: "user_id missing", action: g, body: params(`{}`),
+			field: "params.user_id is missing"},
 		{name: "camel-case param", action: g, body: params(`{"userId":"00u1"}`),
 			field: "params.userId is not a parameter of get_user; expected one of user_id"},
 		{name: "extra param", action: g, body: params(`{"user_id":"00u1","expand":"blocks"}`),
 			field: "params.expand"},
-		{name: "user_id empty", action: g, body: params(`{"user_id":""}`), field: "params.user_id"},
+		{name: "user_id empty", action: g, body: params(`{"user_id":""}`),
+			field: "params.user_id"},
 		{name: "user_id null", action: g, body: params(`{"user_id":null}`),
 			field: "params.user_id must be a string, got null"},
 		{name: "user_id a number", action: g, body: params(`{"user_id":42}`),

@@ -102,10 +102,11 @@ var (
 		"update_user.type_id_null.json":       "params.type_id may not be null",
 	}
 	decodeOnlyRequests = map[string]string{
-		"create_user.named_and_profile_differ.json": "params.first_name and params.profile.firstName",
-		"get_user.id_over_200_bytes.json":           "id must be 1 to 200 bytes",
-		"get_user.tenant_mismatch.json":             `tenant is "globex"`,
-		"update_user.duplicate_member.json":         `"first_name" twice`,
+		"create_user.named_and_profile_differ.json": "params.first_name and " +
+			"params.profile.firstName",
+		"get_user.id_over_200_bytes.json":   "id must be 1 to 200 bytes",
+		"get_user.tenant_mismatch.json":     `tenant is "globex"`,
+		"update_user.duplicate_member.json": `"first_name" twice`,
 	}
 )
 
@@ -133,7 +134,8 @@ func TestRequestExamples(t *testing.T) {
 			for name, body := range files {
 				t.Run(name, func(t *testing.T) {
 					action, _, _ := strings.Cut(name, ".")
-					require.True(t, knownAction(Action(action)), "file name must start with an action")
+					require.True(t, knownAction(Action(action)),
+						"file name must start with an action")
 					branch := compileSchema(t, id+"#/$defs/"+action)
 					schemaErr := validate(t, branch, body)
 					d, err := Subjects{}.Decode(subject(Action(action)), body)

@@ -70,8 +70,8 @@ func (s Subjects) ParseRequest(subject string) (tenant string, a Action, err *Er
 	rest, ok := strings.CutPrefix(subject, head)
 	tenant, action, two := strings.Cut(rest, ".")
 	if !ok || !two || !validToken(tenant) || !validToken(action) {
-		return "", "", invalidf("subject %q is not a request subject; expected %s<tenant>.<action>",
-			clip(subject), head)
+		return "", "", invalidf("subject %q is not a request subject; "+
+			"expected %s<tenant>.<action>", clip(subject), head)
 	}
 	if !ValidTenant(tenant) {
 		return "", "", invalidf("tenant %q in the subject is not a valid tenant name; expected "+

@@ -97,7 +97,8 @@ func TestParseRequest(t *testing.T) {
 			wantErr: `tenant "Acme"`},
 		{name: "tenant with leading hyphen", subject: "okta.requests.-acme.get_user",
 			wantErr: `tenant "-acme"`},
-		{name: "tenant too long", subject: "okta.requests." + strings.Repeat("a", 64) + ".get_user",
+		{name: "tenant too long",
+			subject: "okta.requests." + strings.Repeat("a", 64) + ".get_user",
 			wantErr: "not a valid tenant name"},
 	}
 	for _, tt := range tests {
