@@ -1,6 +1,9 @@
 package messages
 
-import "fmt"
+import (
+	"fmt"
+	"unicode/utf8"
+)
 
 // Code classifies a failed request. Publishers branch on it; the values
 // are part of the wire contract and never change meaning.
@@ -57,18 +60,15 @@ func invalidf(format string, args ...any) *Error {
 // clip shortens a caller-supplied value before it is quoted in an error
 // message, so that a huge subject or field cannot bloat the reply.
 func clip(s string) string {
-	const max = 64
-	if len(s) <= max {
+	const limit = 64
+	if len(s) <= limit {
 		return s
 	}
 
 	// Cut on a rune boundary so the quoted text stays valid UTF-8.
-	n := max
-	for n > 0 && !runeStart(s[n]) {
+	n := limit
+	for n > 0 && !utf8.RuneStart(s[n]) {
 		n--
 	}
 	return s[:n] + "..."
 }
-
-// runeStart reports whether b can begin a UTF-8 encoded rune.
-func runeStart(b byte) bool { return b&0xC0 != 0x80 }

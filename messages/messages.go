@@ -2,8 +2,15 @@
 // requests and replies travel on, the request and reply types, strict
 // decoding of requests, and the error codes a reply can carry.
 //
+// A request is published on <prefix>.requests.<tenant>.<action> (see
+// [Subjects]). [Subjects.Decode] checks it strictly: unknown fields, wrong
+// types and bad values are rejected with an [*Error] whose message names
+// the field, so a typo never silently does less than asked. The same
+// contract is published as JSON Schema for publishers in other languages:
+// [RequestSchema] and [ReplySchema].
+//
 // Publishers written in Go can import this package to build requests and
-// read replies; it has no dependency on NATS or Okta.
+// read replies; it has no dependency on NATS or Okta and never logs.
 package messages
 
 import (

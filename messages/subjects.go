@@ -1,6 +1,9 @@
 package messages
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // DefaultPrefix is the first subject token when none is configured.
 const DefaultPrefix = "okta"
@@ -14,6 +17,18 @@ type Subjects struct {
 	// It may itself contain dots (for example "acme.okta") so that two
 	// deployments can share one NATS.
 	Prefix string
+}
+
+// Validate returns an error when the prefix cannot begin a subject:
+// it must be dot-separated tokens without wildcards or whitespace, and
+// must not start with $, which NATS reserves.
+func (s Subjects) Validate() error {
+	p := s.prefix()
+	if !validSubject(p) || strings.HasPrefix(p, "$") {
+		return fmt.Errorf("messages: subject prefix %q must be dot-separated tokens "+
+			"without wildcards, whitespace or a leading $", clip(p))
+	}
+	return nil
 }
 
 // prefix returns the configured prefix or DefaultPrefix.

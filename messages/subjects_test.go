@@ -147,3 +147,50 @@ func TestValidTenant(t *testing.T) {
 		})
 	}
 }
+
+func TestSubjectsValidate(t *testing.T) {
+	tests := []struct {
+		name    string
+		prefix  string
+		wantErr bool
+	}{
+		{name: "default", prefix: ""},
+		{name: "one token", prefix: "okta"},
+		{name: "dotted", prefix: "acme.okta"},
+		{name: "wildcard", prefix: "okta.*", wantErr: true},
+		{name: "full wildcard", prefix: ">", wantErr: true},
+		{name: "empty token", prefix: "acme..okta", wantErr: true},
+		{name: "trailing dot", prefix: "okta.", wantErr: true},
+		{name: "space", prefix: "ok ta", wantErr: true},
+		{name: "reserved", prefix: "$okta", wantErr: true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := Subjects{Prefix: tt.prefix}.Validate()
+			if tt.wantErr {
+				assert.ErrorContains(t, err, "messages: subject prefix")
+				return
+			}
+			assert.NoError(t, err)
+		})
+	}
+}
+
+func TestClip(t *testing.T) {
+	tests := []struct {
+		name string
+		in   string
+		want string
+	}{
+		{name: "short", in: "abc", want: "abc"},
+		{name: "64 bytes", in: strings.Repeat("a", 64), want: strings.Repeat("a", 64)},
+		{name: "65 bytes", in: strings.Repeat("a", 65), want: strings.Repeat("a", 64) + "..."},
+		{name: "cut before a split rune", in: strings.Repeat("a", 63) + "é",
+			want: strings.Repeat("a", 63) + "..."},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, clip(tt.in))
+		})
+	}
+}
