@@ -97,10 +97,13 @@ func TestSearchMatches(t *testing.T) {
 
 func TestSearchByIDAndType(t *testing.T) {
 	o, ids := searchOrg(t)
-	q := url.Values{"search": {`id eq "` + ids["grace"] + `"`}}.Encode()
-	assert.Equal(t, []string{"grace@example.com"}, logins(t, o.do(http.MethodGet, "/api/v1/users?"+q, "")))
-	q = url.Values{"search": {`type.id eq "` + o.sim.DefaultTypeID() + `" and status eq "STAGED"`}}.Encode()
-	assert.Len(t, logins(t, o.do(http.MethodGet, "/api/v1/users?"+q, "")), 3)
+	search := func(expr string) []string {
+		q := url.Values{"search": {expr}}.Encode()
+		return logins(t, o.do(http.MethodGet, "/api/v1/users?"+q, ""))
+	}
+	assert.Equal(t, []string{"grace@example.com"}, search(`id eq "`+ids["grace"]+`"`))
+	byType := `type.id eq "` + o.sim.DefaultTypeID() + `" and status eq "STAGED"`
+	assert.Len(t, search(byType), 3)
 }
 
 func TestSearchQueryEncoding(t *testing.T) {

@@ -12,6 +12,9 @@ import (
 	"time"
 )
 
+// profile is a user's profile: attribute name to raw JSON value.
+type profile = map[string]json.RawMessage
+
 // maxBodyBytes bounds a request body; larger ones are malformed.
 const maxBodyBytes = 1 << 20
 
@@ -281,7 +284,7 @@ func (s *Server) typeForUpdateLocked(u *user, ref *typeRef, replace bool) (
 // nextProfile returns the profile a write leaves: the one sent for a
 // replace, the stored one merged with the one sent for a partial
 // update, and a copy of the stored one when none was sent.
-func nextProfile(stored, sent map[string]json.RawMessage, replace bool) map[string]json.RawMessage {
+func nextProfile(stored, sent profile, replace bool) profile {
 	switch {
 	case sent == nil:
 		return maps.Clone(stored)
