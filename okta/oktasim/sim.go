@@ -12,10 +12,36 @@
 //     (deactivate, then delete);
 //   - GET /meta/types/user and GET /meta/types/user/{typeId}.
 //
-// Choices made where Okta is silent or where the simulator is simpler
-// than an org are documented on the items they concern: [New] lists
-// the pipeline a request goes through, [UserTypeSpec] the profile
-// rules, [Server.ServeHTTP] the routing and the errors chosen.
+// Where Okta is silent, or where the simulator is simpler than an org,
+// it chooses as follows:
+//
+//   - A create answers 200 with the user. Its status is STAGED with
+//     activate=false, ACTIVE when activated with a password, and
+//     PROVISIONED when activated without one.
+//   - The profile schema is open: any custom attribute is accepted.
+//     Logins are unique ignoring case but not diacritics; see
+//     [UserTypeSpec] for the attributes a type requires and
+//     [WithStrictLogins] for Okta's default login pattern.
+//   - An unknown type.id in a create or a replace is 400 E0000001 on
+//     the "type" field (the spec documents no 404 for createUser).
+//   - GET /users/me answers 404: the simulator has no token owner. A
+//     login shortname (the part before "@") finds its user when it is
+//     unambiguous. A path with segments after /users/{id}, which is
+//     what a login containing "/" produces, answers 405 E0000022.
+//   - An If-Match naming another version of the user answers 412 with
+//     code E0000001 (Okta documents neither); while a user is marked
+//     as activating ([Server.SetActivating]) updates answer 409
+//     E0000112.
+//   - Search results are visible at once (Okta's index lags), in
+//     creation order; sortBy and sortOrder are ignored; the provider,
+//     nextLogin and strict parameters are ignored.
+//   - Lifecycle operations, groups and user-type writes are not
+//     served; group ids given at create are only recorded
+//     ([Server.GroupIDs]). The per-token share of a bucket is not
+//     simulated: one token gets the whole limit.
+//
+// [New] lists the steps a request goes through; [Faults] and [Fault]
+// describe the failures the simulator can inject.
 package oktasim
 
 import (
@@ -71,10 +97,15 @@ type Limits struct {
 // Faults are drawn after authentication and rate limiting, so a 401 or
 // a 429 is never replaced by a fault.
 type Faults struct {
-	Rate5xx      float64 // answer 500 E0000009 or 503 E0000010
-	RateTimeout  float64 // hold the request TimeoutDelay, then 504
+	Rate5xx     float64 // answer 500 E0000009 or 503 E0000010, half each
+	RateTimeout float64 // hold the request TimeoutDelay, then 504
+
+	// TimeoutDelay is how long, on the real clock, a timeout fault
+	// holds its request. Zero holds it until the client gives up or
+	// [Server.Close] is called.
 	TimeoutDelay time.Duration
-	Seed         int64
+
+	Seed int64 // seeds the draws; equal seeds give equal sequences
 
 	// TimeoutAfterEffect makes a random timeout fault happen after the
 	// request took effect (the user was created or updated, and only
@@ -134,7 +165,11 @@ func WithToken(token string) Option {
 // WithClock sets the org's clock, which stamps Date, created and the
 // rate-limit windows. The default is the real clock.
 func WithClock(c clockwork.Clock) Option {
-	return optionFunc(func(s *Server) { s.clock = c })
+	return optionFunc(func(s *Server) {
+		if c != nil {
+			s.clock = c
+		}
+	})
 }
 
 // WithClockOffset runs the org's clock d ahead of the clock given with
