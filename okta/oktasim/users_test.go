@@ -577,3 +577,14 @@ func TestUserTypes(t *testing.T) {
 		404, "E0000007")
 	assert.Equal(t, "Not found: Resource not found: otyNope (CVDType)", e.ErrorSummary)
 }
+
+func TestTimestampsAreWholeSeconds(t *testing.T) {
+	o := newOrg(t)
+	o.clock.Advance(1999 * time.Millisecond)
+	a := o.do(http.MethodPost, "/api/v1/users", profileBody("ada@example.com", nil))
+	require.Equal(t, http.StatusOK, a.status)
+	u := a.object(t)
+	assert.Equal(t, "2026-03-04T05:06:08.000Z", u["created"], "Okta's are truncated")
+	assert.Equal(t, u["created"], u["lastUpdated"])
+	assert.Equal(t, "Wed, 04 Mar 2026 05:06:08 GMT", a.header.Get("Date"))
+}
