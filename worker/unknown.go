@@ -40,6 +40,8 @@ func (w *Worker) listenUnknown(ctx context.Context) (*unknownTenants, error) {
 	}
 	// Flushing makes sure the server has the subscription before Run
 	// reports the worker started.
+	ctx, cancel := context.WithTimeout(ctx, w.cfg.FinishTimeout)
+	defer cancel()
 	if err := nc.FlushWithContext(ctx); err != nil {
 		_ = sub.Unsubscribe()
 		return nil, fmt.Errorf("worker: subscribing to %s: %w", subject, err)

@@ -176,6 +176,7 @@ type Worker struct {
 	closed  context.Context // done once Close is called
 	close   context.CancelFunc
 	done    chan struct{} // closed when Run returns
+	ready   chan struct{} // closed when Run has started consuming
 }
 
 // New validates the configuration and returns a worker. It does not
@@ -196,6 +197,7 @@ func New(js jetstream.JetStream, tenants []Tenant, cfg Config, opts ...Option) (
 		clock: clockwork.NewRealClock(),
 		known: make(map[string]bool, len(tenants)),
 		done:  make(chan struct{}),
+		ready: make(chan struct{}),
 	}
 	w.closed, w.close = context.WithCancel(context.Background())
 	for _, o := range opts {
@@ -257,6 +259,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	for _, t := range w.tenants {
 		wg.Go(func() { t.run(ctx) })
 	}
+	close(w.ready)
 	<-ctx.Done()
 
 	// Tenants stop first so that no reply is published after the
