@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	_ "embed"
 	"encoding/json"
@@ -47,6 +48,11 @@ type batchRequest struct {
 	Params  json.RawMessage `json:"params,omitempty"`
 	ReplyTo string          `json:"reply_to,omitempty"`
 	Expect  string          `json:"expect"`
+
+	// ExpectData, when set, must be contained in the reply's data: every
+	// key it names with exactly that value (numbers compared digit for
+	// digit), so the demo proves an update kept what it did not name.
+	ExpectData json.RawMessage `json:"expect_data,omitempty"`
 }
 
 type demoFlags struct {
@@ -332,14 +338,79 @@ func (d *demo) print(req batchRequest, r messages.Reply) bool {
 		detail = r.Error.Message
 	}
 	d.tally[got]++
-	mark := "ok  "
-	if got != req.Expect {
-		mark = "FAIL"
+	mark, ok := "ok  ", got == req.Expect
+	if !ok {
 		detail += fmt.Sprintf(" (expected %s)", req.Expect)
+	} else if where := missingData(req.ExpectData, r.Data); where != "" {
+		ok = false
+		detail += " (data differs at " + where + ")"
+	}
+	if !ok {
+		mark = "FAIL"
 	}
 	fmt.Fprintf(d.out, "%s %-7s %-20s %-8s %-15s %s [%d attempt(s), %d ms]\n",
 		mark, req.Tenant, req.Action, r.ID, got, detail, r.Attempts, r.DurationMS)
-	return got == req.Expect
+	return ok
+}
+
+// missingData returns the path of the first part of want that data does
+// not contain, or "" when data contains all of it.
+func missingData(want, data json.RawMessage) string {
+	if len(want) == 0 {
+		return ""
+	}
+	w, errW := decodeNumbers(want)
+	d, errD := decodeNumbers(data)
+	if errW != nil || errD != nil {
+		return "(undecodable)"
+	}
+	return subset("data", w, d)
+}
+
+func decodeNumbers(raw []byte) (any, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	var v any
+	err := dec.Decode(&v)
+	return v, err
+}
+
+// subset reports where got fails to contain want: objects may have more
+// keys than want names; arrays and scalars must be equal.
+func subset(path string, want, got any) string {
+	switch w := want.(type) {
+	case map[string]any:
+		g, ok := got.(map[string]any)
+		if !ok {
+			return path
+		}
+		for k, wv := range w {
+			gv, present := g[k]
+			if !present {
+				return path + "." + k
+			}
+			if where := subset(path+"."+k, wv, gv); where != "" {
+				return where
+			}
+		}
+		return ""
+	case []any:
+		g, ok := got.([]any)
+		if !ok || len(g) != len(w) {
+			return path
+		}
+		for i := range w {
+			if where := subset(fmt.Sprintf("%s[%d]", path, i), w[i], g[i]); where != "" {
+				return where
+			}
+		}
+		return ""
+	default:
+		if want != got {
+			return path
+		}
+		return ""
+	}
 }
 
 // describeData summarises a success reply: a user's id, status and

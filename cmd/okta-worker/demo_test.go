@@ -38,3 +38,27 @@ func TestDemo(t *testing.T) {
 	assert.NotContains(t, text, "demo-token-", "tokens never reach the output")
 	assert.NotContains(t, text, "Corr3ct-Horse-Battery!", "passwords are never echoed")
 }
+
+func TestMissingData(t *testing.T) {
+	data := []byte(`{"id":"00u1","profile":{"n":9007199254740993,"a":[1,"x"],"z":null,"f":false}}`)
+	tests := []struct {
+		name string
+		want string
+		path string
+	}{
+		{name: "nothing expected", want: ``, path: ""},
+		{name: "contained", want: `{"profile":{"n":9007199254740993,"z":null,"f":false}}`, path: ""},
+		{name: "big number off by one", want: `{"profile":{"n":9007199254740992}}`,
+			path: "data.profile.n"},
+		{name: "missing key", want: `{"profile":{"title":""}}`, path: "data.profile.title"},
+		{name: "null is not absent", want: `{"profile":{"z":""}}`, path: "data.profile.z"},
+		{name: "array differs", want: `{"profile":{"a":[1]}}`, path: "data.profile.a"},
+		{name: "array element differs", want: `{"profile":{"a":[1,"y"]}}`,
+			path: "data.profile.a[1]"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.path, missingData([]byte(tt.want), data))
+		})
+	}
+}

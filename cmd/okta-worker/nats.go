@@ -64,7 +64,10 @@ func connectNATS(url string, log *zap.Logger) (*nats.Conn, error) {
 		nats.MaxReconnects(-1),
 		nats.ReconnectWait(250*time.Millisecond),
 		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
-			log.Warn("nats disconnected", zap.Error(err))
+			// A nil error is our own Close at shutdown, not an outage.
+			if err != nil {
+				log.Warn("nats disconnected", zap.Error(err))
+			}
 		}),
 		nats.ReconnectHandler(func(c *nats.Conn) {
 			log.Info("nats reconnected", zap.String("url", c.ConnectedUrlRedacted()))
