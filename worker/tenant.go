@@ -2,9 +2,11 @@ package worker
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
@@ -24,10 +26,15 @@ const (
 // logEvery is the most often a repeating error is logged per tenant.
 var logEvery = rate.Every(10 * time.Second)
 
-// pullExpiry is how long one pull request waits on the server. It is
-// short enough that the heartbeat (half of it) notices a lost pull
-// within seconds, as after a consumer leader change (nats.go#2063).
-const pullExpiry = 10 * time.Second
+// pullExpiry is how long one pull request waits on the server, and
+// pullHeartbeat how often the server says it is still there. Two missed
+// heartbeats make the client pull again, so a pull lost after a consumer
+// leader change (nats.go#2063) or a deleted consumer is noticed within
+// seconds.
+const (
+	pullExpiry    = 10 * time.Second
+	pullHeartbeat = 2 * time.Second
+)
 
 // tenant is one tenant's consumer, worker pool and rate-limit gate.
 type tenant struct {
@@ -38,6 +45,9 @@ type tenant struct {
 	filter  string
 	gate    *gate
 	log     *zap.Logger
+
+	// suspect tells watch that the consumer may have vanished.
+	suspect chan struct{}
 
 	// consumeLog and authLog throttle the tenant's repeating logs of
 	// consume errors and of Okta refusing the tenant's token.
@@ -55,6 +65,7 @@ func newTenant(w *Worker, tc Tenant) *tenant {
 		filter:     w.cfg.Subjects.TenantRequests(tc.Name),
 		gate:       newGate(),
 		log:        w.log.With(zap.String(keyTenant, tc.Name)),
+		suspect:    make(chan struct{}, 1),
 		consumeLog: rate.NewLimiter(logEvery, 1),
 		authLog:    rate.NewLimiter(logEvery, 1),
 	}
@@ -62,9 +73,10 @@ func newTenant(w *Worker, tc Tenant) *tenant {
 
 // run consumes the tenant's requests until ctx ends, then shuts down in
 // three stages: stop pulling, let requests in flight finish for the
-// grace period, cancel the rest. It returns when every goroutine it
-// started has returned.
-func (t *tenant) run(ctx context.Context) {
+// grace period, cancel the rest. It calls started once its first attempt
+// to consume is over, and returns when every goroutine it started has
+// returned.
+func (t *tenant) run(ctx context.Context, started func()) {
 	work, abort := context.WithCancel(context.WithoutCancel(ctx))
 	p := newPool(work, t.w.cfg.Concurrency, t.handle)
 
@@ -75,25 +87,26 @@ func (t *tenant) run(ctx context.Context) {
 	defer abort()
 
 	t.log.Info("tenant started", zap.String(keyConsumer, t.durable))
-	cc := t.serve(ctx, p)
+	cc := t.serve(ctx, p, started)
 	t.shutdown(cc, p, abort)
 	t.log.Info("tenant stopped")
 }
 
 // serve keeps a consumption running until ctx ends and returns the last
-// one (nil if none is running). A consumption that ends by itself (its
-// consumer deleted, the connection closed) is re-created with backoff.
-func (t *tenant) serve(ctx context.Context, p *pool) jetstream.ConsumeContext {
+// one (nil if none is running). A consumption that ends by itself (the
+// connection closed for good) or whose consumer vanished from the server
+// is re-created with backoff.
+func (t *tenant) serve(ctx context.Context, p *pool, started func()) jetstream.ConsumeContext {
 	restarts := 0
 	for {
 		began := time.Now()
 		cc, err := t.consume(ctx, p)
-		if err == nil {
-			select {
-			case <-ctx.Done():
-				return cc
-			case <-cc.Closed():
-			}
+		if started != nil {
+			started()
+			started = nil
+		}
+		if err == nil && t.watch(ctx, cc) {
+			return cc
 		}
 		if time.Since(began) >= restartSettled {
 			restarts = 0
@@ -111,6 +124,38 @@ func (t *tenant) serve(ctx context.Context, p *pool) jetstream.ConsumeContext {
 			return nil
 		}
 	}
+}
+
+// watch waits until ctx ends, and then reports true, or until the
+// consumption has ended. A deleted consumer does not end a consumption:
+// the client only reports missing heartbeats and pulls nobody answers,
+// forever. So on those reports watch asks the server whether the
+// consumer still exists and, if not, stops the consumption itself.
+func (t *tenant) watch(ctx context.Context, cc jetstream.ConsumeContext) bool {
+	for {
+		select {
+		case <-ctx.Done():
+			return true
+		case <-cc.Closed():
+			return false
+		case <-t.suspect:
+			if t.consumerGone(ctx) {
+				t.log.Warn("consumer gone from the server")
+				cc.Stop()
+				return false
+			}
+		}
+	}
+}
+
+// consumerGone reports whether the server says the tenant's consumer, or
+// its stream, does not exist.
+func (t *tenant) consumerGone(ctx context.Context) bool {
+	ctx, cancel := context.WithTimeout(ctx, t.w.cfg.FinishTimeout)
+	defer cancel()
+	_, err := t.w.js.Consumer(ctx, t.w.cfg.RequestsStream, t.durable)
+	return errors.Is(err, jetstream.ErrConsumerNotFound) ||
+		errors.Is(err, jetstream.ErrStreamNotFound)
 }
 
 // restartDelay is the wait before the n-th consecutive restart.
@@ -134,15 +179,22 @@ func (t *tenant) consume(ctx context.Context, p *pool) (jetstream.ConsumeContext
 	return cons.Consume(p.dispatch,
 		jetstream.PullMaxMessages(t.w.cfg.Concurrency),
 		jetstream.PullExpiry(pullExpiry),
+		jetstream.PullHeartbeat(pullHeartbeat),
 		jetstream.ConsumeErrHandler(t.consumeError))
 }
 
 // consumeError logs the errors Consume reports, at most one per
-// throttling period; terminal ones also close the consumption, which
-// serve notices.
+// throttling period. Terminal ones also close the consumption, which
+// watch notices; the signs of a vanished consumer make watch check.
 func (t *tenant) consumeError(_ jetstream.ConsumeContext, err error) {
 	if t.consumeLog.Allow() {
 		t.log.Warn("consume error", zap.Error(err))
+	}
+	if errors.Is(err, jetstream.ErrNoHeartbeat) || errors.Is(err, nats.ErrNoResponders) {
+		select {
+		case t.suspect <- struct{}{}:
+		default:
+		}
 	}
 }
 

@@ -255,10 +255,12 @@ func (w *Worker) Run(ctx context.Context) error {
 		}
 		return err
 	}
-	var wg sync.WaitGroup
+	var wg, consuming sync.WaitGroup
+	consuming.Add(len(w.tenants))
 	for _, t := range w.tenants {
-		wg.Go(func() { t.run(ctx) })
+		wg.Go(func() { t.run(ctx, consuming.Done) })
 	}
+	consuming.Wait()
 	close(w.ready)
 	<-ctx.Done()
 
