@@ -6,8 +6,10 @@
 // non-2xx answer is returned as an [*Error]; the rate-limit headers of
 // every response are reported to the [Observer] given with
 // [WithObserver]. The client makes one HTTP exchange per step and never
-// retries or waits on its own: retries, backoff and rate-limit pauses
-// belong to the caller. The package never logs.
+// retries on its own: retries and backoff belong to the caller. A
+// [Limiter] given with [WithLimiter] makes the client wait before each
+// exchange so that the org's rate limits are kept. The package never
+// logs.
 package okta
 
 import (
@@ -38,6 +40,7 @@ type Client struct {
 	http     *http.Client
 	clock    clockwork.Clock
 	observer Observer
+	limiter  *Limiter // nil when none
 }
 
 // NewClient returns a client for the org at baseURL (for example
@@ -72,6 +75,7 @@ func NewClient(baseURL, token string, opts ...Option) (*Client, error) {
 		http:     httpClientFrom(s.http),
 		clock:    s.clock,
 		observer: s.observer,
+		limiter:  s.limiter,
 	}, nil
 }
 

@@ -43,24 +43,34 @@ type response struct {
 	body   []byte
 }
 
-// do performs one exchange: it sends the request, reads the body within
-// maxBodyBytes, reports the rate-limit headers to the Observer and turns a
-// non-2xx status into an *Error. Transport failures, timeouts included,
-// come back wrapped with the method and path.
+// do performs one exchange: it waits for the Limiter if there is one,
+// sends the request, reads the body within maxBodyBytes, reports the
+// rate-limit headers to the Observer and the Limiter and turns a non-2xx
+// status into an *Error. Transport failures, timeouts included, and a
+// wait cut short by ctx come back wrapped with the method and path.
 func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	req, err := c.newRequest(ctx, cl)
 	if err != nil {
 		return nil, err
 	}
+	bucket := BucketFor(cl.method, cl.path)
+	permit, err := c.permit(ctx, bucket)
+	if err != nil {
+		return nil, fmt.Errorf("okta: %s %s: waiting for the rate limit: %w",
+			cl.method, cl.path, err)
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
+		permit.done(0, RateLimit{})
 		return nil, fmt.Errorf("okta: %s %s: %w", cl.method, cl.path, transportCause(err))
 	}
 	defer drainClose(resp.Body)
 
+	raw := ParseRateLimit(resp.Header)
+	permit.done(resp.StatusCode, raw)
 	body, readErr := readBounded(resp.Body)
-	rl := c.rateLimitOf(resp.Header)
-	c.observer.ObserveRateLimit(BucketFor(cl.method, cl.path), rl)
+	rl := c.withDate(raw)
+	c.observer.ObserveRateLimit(bucket, rl)
 
 	// A non-2xx status is an answer even when its body was cut short, so
 	// it wins over a read error.
@@ -73,12 +83,32 @@ func (c *Client) do(ctx context.Context, cl call) (*response, error) {
 	return &response{status: resp.StatusCode, header: resp.Header, body: body}, nil
 }
 
-// rateLimitOf parses the rate-limit state of a response. When Okta sent
-// no usable Date, the time of arrival on the client's clock stands in for
-// it, so that a reset is measured from when the answer came rather than
-// from whenever the caller gets to look at it.
-func (c *Client) rateLimitOf(h http.Header) RateLimit {
-	rl := ParseRateLimit(h)
+// permit waits for the client's Limiter, when it has one.
+func (c *Client) permit(ctx context.Context, b Bucket) (limiterPermit, error) {
+	if c.limiter == nil {
+		return limiterPermit{}, nil
+	}
+	p, err := c.limiter.Wait(ctx, b)
+	return limiterPermit{p}, err
+}
+
+// limiterPermit is a *Permit that may be absent.
+type limiterPermit struct{ p *Permit }
+
+// done reports the outcome to the permit, if any. It is called as soon
+// as the headers are in, before the body is read, so that the receive
+// instant brackets Okta's Date as tightly as it can.
+func (lp limiterPermit) done(status int, rl RateLimit) {
+	if lp.p != nil {
+		lp.p.Done(status, rl)
+	}
+}
+
+// withDate returns rl with the time of arrival on the client's clock
+// standing in for a missing or unusable Date, so that a reset is
+// measured from when the answer came rather than from whenever the
+// caller gets to look at it.
+func (c *Client) withDate(rl RateLimit) RateLimit {
 	if rl.Date.IsZero() {
 		rl.Date = c.clock.Now().UTC()
 	}

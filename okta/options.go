@@ -15,6 +15,7 @@ type settings struct {
 	http     *http.Client
 	clock    clockwork.Clock
 	observer Observer
+	limiter  *Limiter
 }
 
 type optionFunc func(*settings)
@@ -55,6 +56,22 @@ func WithObserver(o Observer) Option {
 	return optionFunc(func(s *settings) {
 		if o != nil {
 			s.observer = o
+		}
+	})
+}
+
+// WithLimiter makes the client wait on l before every exchange with
+// Okta and report every outcome to it (each answer's status and
+// rate-limit headers, 429s and other errors included, and requests that
+// got no answer), with the local instants the request left and the
+// answer came back. Every Client of one org should share one Limiter,
+// since the org's buckets are shared. A wait ends early with the
+// request's context; the error then wraps the context's error. The
+// default, and a nil l, never wait.
+func WithLimiter(l *Limiter) Option {
+	return optionFunc(func(s *settings) {
+		if l != nil {
+			s.limiter = l
 		}
 	})
 }
