@@ -46,6 +46,7 @@ func (t *tenant) handle(ctx context.Context, msg jetstream.Msg) {
 		return
 	}
 	stop := t.keepAlive(j)
+	defer stop() // also when perform panics
 	data, err := t.perform(ctx, j)
 	stop()
 	if err != nil && ctx.Err() != nil {

@@ -197,13 +197,15 @@ func (w *Worker) replySubject(tenant string, action messages.Action, replyTo str
 }
 
 // safeReplyTo reports whether the worker may publish a reply on s: a
-// plain subject of at most 255 bytes, not reserved ($...) and not a
-// request subject, which would feed the reply back in as a request. The
-// messages package checks the same on valid requests; the worker checks
-// again because a request that failed validation may carry any string.
+// plain subject of at most 255 bytes, not reserved ($...), not a request
+// subject, which would feed the reply back in as a request, and not a
+// dead-letter subject. The messages package checks most of this on valid
+// requests; the worker checks again because a request that failed
+// validation may carry any string.
 func (w *Worker) safeReplyTo(s string) bool {
+	deads := strings.TrimSuffix(w.cfg.Subjects.Deads(), ">")
 	if len(s) > 255 || strings.HasPrefix(s, "$") ||
-		strings.HasPrefix(s+".", w.requestsPrefix()) {
+		strings.HasPrefix(s+".", w.requestsPrefix()) || strings.HasPrefix(s+".", deads) {
 		return false
 	}
 	for tok := range strings.SplitSeq(s, ".") {

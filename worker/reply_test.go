@@ -167,6 +167,8 @@ func TestReplySubject(t *testing.T) {
 			want: "_INBOX.abc"},
 		{name: "request loop refused", tenant: "acme", action: "get_user",
 			replyTo: "okta.requests.acme.get_user", want: "okta.replies.acme.get_user"},
+		{name: "dead letters refused", tenant: "acme", action: "get_user",
+			replyTo: "okta.dead.acme.get_user", want: "okta.replies.acme.get_user"},
 		{name: "wildcard refused", tenant: "acme", action: "get_user", replyTo: "app.*",
 			want: "okta.replies.acme.get_user"},
 		{name: "reserved refused", tenant: "acme", action: "get_user", replyTo: "$JS.API.x",

@@ -204,9 +204,14 @@ func (t *tenant) shutdown(cc jetstream.ConsumeContext, p *pool, abort context.Ca
 	grace := time.NewTimer(t.w.cfg.ShutdownGrace)
 	defer grace.Stop()
 	if cc != nil {
-		// Drain, not Stop: buffered messages are still handed to the pool
-		// (or back to the server), instead of waiting out their AckWait.
+		// Drain, not Stop: buffered messages still reach dispatch, which
+		// hands them back to the server at once, instead of leaving them
+		// to wait out their AckWait. Draining comes first so that no new
+		// pull goes out to take a handed-back message again.
 		cc.Drain()
+	}
+	p.close()
+	if cc != nil {
 		t.waitOrAbort(cc.Closed(), grace.C, abort)
 	}
 	idle := make(chan struct{})
@@ -247,29 +252,35 @@ func sleepReal(ctx context.Context, d time.Duration) bool {
 // dispatch blocks while the pool is full, which stops Consume from
 // pulling more: that is the back-pressure on the server.
 type pool struct {
-	work   context.Context // cancelled when the grace period ends
-	slots  chan struct{}
-	handle func(ctx context.Context, msg jetstream.Msg)
-	runs   tracker
+	work    context.Context // cancelled when the grace period ends
+	slots   chan struct{}
+	handle  func(ctx context.Context, msg jetstream.Msg)
+	runs    tracker
+	closing chan struct{} // closed when shutdown begins
+	once    sync.Once
 }
 
 // newPool returns a pool of size slots running handle under work.
 func newPool(work context.Context, size int,
 	handle func(context.Context, jetstream.Msg)) *pool {
-	return &pool{work: work, slots: make(chan struct{}, size), handle: handle}
+	return &pool{
+		work: work, slots: make(chan struct{}, size), handle: handle,
+		closing: make(chan struct{}),
+	}
 }
 
 // dispatch is the Consume callback: it waits for a free slot and runs
 // the message's handling in its own goroutine. A message that cannot
-// start (the pool is cancelled or stopped) is handed back at once.
+// start because shutdown has begun is handed back at once, so that it
+// goes to another replica instead of starting new work here.
 func (p *pool) dispatch(msg jetstream.Msg) {
 	select {
 	case p.slots <- struct{}{}:
-	case <-p.work.Done():
+	case <-p.closing:
 		_ = msg.Nak()
 		return
 	}
-	if !p.runs.begin() {
+	if p.isClosing() || !p.runs.begin() {
 		<-p.slots
 		_ = msg.Nak()
 		return
@@ -279,6 +290,19 @@ func (p *pool) dispatch(msg jetstream.Msg) {
 		defer func() { <-p.slots }()
 		p.handle(p.work, msg)
 	}()
+}
+
+// close makes dispatch hand back every message it has not started.
+func (p *pool) close() { p.once.Do(func() { close(p.closing) }) }
+
+// isClosing reports whether close has been called.
+func (p *pool) isClosing() bool {
+	select {
+	case <-p.closing:
+		return true
+	default:
+		return false
+	}
 }
 
 // wait stops the pool from starting handlers and waits for the running

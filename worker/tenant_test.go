@@ -45,22 +45,39 @@ func runResult(t *testing.T, done <-chan error) error {
 func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 	_, js := connect(t, startNATS(t))
 	acme := newOrg(t, testToken, oktasim.WithLatency(300*time.Millisecond))
-	w, err := New(js, []Tenant{{Name: "acme", Okta: acme.client}}, testConfig())
+	cfg := testConfig()
+	cfg.Concurrency = 1
+	w, err := New(js, []Tenant{{Name: "acme", Okta: acme.client}}, cfg)
 	require.NoError(t, err)
 	cancel, done := runWorker(t, w)
 
-	request(t, js, "okta.requests.acme.list_type_id_options", "inflight-1",
-		map[string]any{"id": "inflight-1"})
+	// The first request is in flight when shutdown begins; the second
+	// waits for the pool and must not start.
+	for _, id := range []string{"inflight-1", "waiting-2"} {
+		request(t, js, "okta.requests.acme.list_type_id_options", id, map[string]any{"id": id})
+	}
 	require.Eventually(t, func() bool { return acme.sim.InFlight() == 1 }, waitFor, poll)
 	cancel()
 	require.NoError(t, runResult(t, done))
 
-	// Run returned only after the request was answered and acknowledged.
+	// Run returned only after the first request was answered and
+	// acknowledged; the second was handed back unanswered.
 	got, err := repliesTo(js, "inflight-1")
 	require.NoError(t, err)
 	require.Len(t, got, 1)
 	assert.True(t, got[0].Success)
-	assert.Zero(t, streamMsgs(t, js, DefaultRequestsStream))
+	got, err = repliesTo(js, "waiting-2")
+	require.NoError(t, err)
+	assert.Empty(t, got)
+	assert.Equal(t, 1, acme.sim.Requests()[oktasim.BucketGeneric])
+	assert.Equal(t, uint64(1), streamMsgs(t, js, DefaultRequestsStream))
+
+	// Handed back, not left to its 30 s AckWait, the second request goes
+	// at once to the next worker.
+	fast := newOrg(t, testToken)
+	startWorker(t, js, []Tenant{{Name: "acme", Okta: fast.client}}, testConfig())
+	r := awaitReply(t, js, "waiting-2")
+	assert.True(t, r.Success)
 }
 
 func TestShutdownHandsBackAfterGrace(t *testing.T) {

@@ -121,7 +121,9 @@ type Config struct {
 	RetryInitial time.Duration
 	RetryMax     time.Duration
 
-	FinishTimeout time.Duration // bound on publishing a reply and acking; 0 means DefaultFinishTimeout
+	// FinishTimeout bounds publishing a reply and acknowledging the
+	// request; 0 means DefaultFinishTimeout.
+	FinishTimeout time.Duration
 
 	// NakDelay is how long a request whose reply could not be published
 	// waits before it is delivered again; 0 means DefaultNakDelay.
