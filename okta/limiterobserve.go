@@ -205,15 +205,14 @@ func (l *Limiter) concurrencyLimited(obs Observation, inflight int) []LimiterEve
 	if obs.Sent.Before(c.since) {
 		return nil
 	}
-	if c.restore == 0 && c.cutTo == 0 {
-		c.restore = l.cfg.MaxInFlight
-	}
 	from := inflight
 	if c.cap > 0 {
 		from = min(from, c.cap)
 	}
-	c.cap = max(1, from/2)
-	c.cutTo, c.good = c.cap, 0
+	if c.ceiling == 0 {
+		c.ceiling = max(from, 2)
+	}
+	c.cap, c.good = max(1, from/2), 0
 
 	c.streak++
 	d := l.cfg.ConcurrencyWait << min(c.streak-1, 3)
@@ -224,14 +223,15 @@ func (l *Limiter) concurrencyLimited(obs Observation, inflight int) []LimiterEve
 }
 
 // recover counts an answer that was not a 429 towards lifting a cut
-// in-flight cap: one more slot per RecoverAfter answers, and the cap
-// as configured once the cut is made up. l.mu must be held.
+// in-flight cap: one more slot per RecoverAfter answers, and the cap as
+// configured once it is back at the level of the first cut. l.mu must be
+// held.
 func (l *Limiter) recover(obs Observation) {
 	c := &l.conc
 	if !obs.Sent.Before(c.until) {
 		c.streak = 0
 	}
-	if c.cutTo == 0 {
+	if c.ceiling == 0 {
 		return
 	}
 	c.good++
@@ -240,8 +240,8 @@ func (l *Limiter) recover(obs Observation) {
 	}
 	c.good = 0
 	c.cap++
-	if c.cap >= 2*c.cutTo || (c.restore > 0 && c.cap >= c.restore) {
-		c.cap, c.cutTo, c.restore = c.restore, 0, 0
+	if c.cap >= c.ceiling {
+		c.cap, c.ceiling = l.cfg.MaxInFlight, 0
 	}
 }
 

@@ -65,13 +65,17 @@ func newBucketState(b Bucket) *bucketState {
 // concurrencyState is the tenant-wide state of the concurrency limit.
 type concurrencyState struct {
 	inflight int
-	cap      int       // 0 means none
-	restore  int       // the cap to return to once recovered (0: none)
-	cutTo    int       // the cap set by the latest cut, for recovery
-	good     int       // answers since the cap last grew
-	until    time.Time // end of the current backoff, local
-	since    time.Time // start of the current backoff, local
-	streak   int       // consecutive concurrency backoffs
+	cap      int // 0 means none
+
+	// ceiling is the in-flight count at which the first of a series of
+	// cuts happened (0 when the cap is not cut): once the cap has grown
+	// back to it, it returns to the configured MaxInFlight.
+	ceiling int
+	good    int // answers since the cap last grew
+
+	since  time.Time // start of the current backoff, local
+	until  time.Time // end of the current backoff, local
+	streak int       // consecutive concurrency backoffs
 }
 
 // waitReason says why a request waits.
@@ -177,11 +181,14 @@ func (l *Limiter) reserve(limit int) int {
 
 // paceDelay returns how long until the pacing bucket p holds a token.
 func paceDelay(now time.Time, p *rate.Limiter) time.Duration {
+	r := p.Limit()
+	if r == rate.Inf {
+		return 0
+	}
 	tokens := p.TokensAt(now)
 	if tokens >= 1-tokenSlack {
 		return 0
 	}
-	r := p.Limit()
 	if r <= 0 {
 		return time.Duration(math.MaxInt64)
 	}
@@ -205,12 +212,24 @@ func (l *Limiter) setPaceLocked(now time.Time, b *bucketState) {
 	_, current := l.windowEnd(now, b)
 	left := l.offset.localMid(b.reset).Sub(now)
 	if !current || b.noHeaders || left <= 0 {
-		b.pace.SetLimitAt(now, rate.Inf)
+		setPace(now, b, rate.Inf)
 		return
 	}
-	share := float64(b.remaining - b.inflight - l.reserve(b.limit))
-	share = max(share, 0) + 1
-	b.pace.SetLimitAt(now, rate.Limit(share/left.Seconds()))
+	budget := float64(b.remaining - b.inflight - l.reserve(b.limit))
+	setPace(now, b, rate.Limit((max(budget, 0)+1)/left.Seconds()))
+}
+
+// setPace gives b's pacing bucket the rate r from now on. A bucket
+// whose pacing was off starts afresh, with its one token: rate.Limiter
+// must not advance at an infinite rate, which yields NaN tokens for no
+// elapsed time.
+func setPace(now time.Time, b *bucketState, r rate.Limit) {
+	switch {
+	case r == rate.Inf || b.pace.Limit() == rate.Inf:
+		b.pace = rate.NewLimiter(r, 1)
+	default:
+		b.pace.SetLimitAt(now, r)
+	}
 }
 
 // takeLocked counts a request of bucket name as sent at now. l.mu must
