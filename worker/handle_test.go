@@ -1,6 +1,7 @@
 package worker
 
 import (
+	"context"
 	"encoding/json"
 	"testing"
 	"time"
@@ -135,4 +136,37 @@ func TestNewUser(t *testing.T) {
 			assert.Equal(t, tt.params.Activate, got.Activate)
 		})
 	}
+}
+
+func TestReplyFailureIsNotAcked(t *testing.T) {
+	_, js := connect(t, startNATS(t))
+	ctx := context.Background()
+	// The caller's reply stream is full and refuses new messages, so the
+	// reply cannot be published.
+	full, err := js.CreateStream(ctx, jetstream.StreamConfig{
+		Name: "APP_FULL", Subjects: []string{"app.full.>"},
+		MaxMsgs: 1, Discard: jetstream.DiscardNew,
+	})
+	require.NoError(t, err)
+	_, err = js.Publish(ctx, "app.full.filler", []byte("{}"))
+	require.NoError(t, err)
+	acme := newOrg(t, testToken)
+	log, logs := observed(t)
+	startWorker(t, js, []Tenant{{Name: "acme", Okta: acme.client}}, testConfig(),
+		WithLogger(log))
+
+	request(t, js, "okta.requests.acme.list_type_id_options", "full-1",
+		map[string]any{"id": "full-1", "reply_to": "app.full.r1"})
+	require.Eventually(t, func() bool {
+		return len(logs.FilterMessage("publishing reply failed, request will come back").
+			All()) >= 2
+	}, waitFor, poll, "the request did not come back after its reply failed")
+	assert.Equal(t, uint64(1), streamMsgs(t, js, DefaultRequestsStream), "not acknowledged")
+
+	// Once the reply can be published, the request is answered and acked.
+	require.NoError(t, full.Purge(ctx))
+	require.Eventually(t, func() bool {
+		m, err := full.GetLastMsgForSubject(ctx, "app.full.r1")
+		return err == nil && len(m.Data) > 0 && streamMsgs(t, js, DefaultRequestsStream) == 0
+	}, waitFor, poll, "the request was not answered once the reply stream had room")
 }

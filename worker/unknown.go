@@ -82,27 +82,33 @@ func (u *unknownTenants) answer(m *nats.Msg) {
 	if u.captured(ctx, m.Subject) {
 		return
 	}
-	dec, _ := u.w.cfg.Subjects.Decode(m.Subject, m.Data)
-	if dec == nil {
-		dec = &messages.Decoded{}
-	}
-	j := &job{dec: dec, start: u.w.clock.Now()}
-	j.dec.Action = messages.Action(action)
-	j.id = requestID(dec.ID, m.Header.Get(jetstream.MsgIDHeader), nil)
 	e := unknownTenantError(tenant)
-	r := u.w.newReply(j, tenant, nil, e)
-	if u.logs.Allow() {
-		u.log.Warn("request for an unknown tenant", zap.String(keyTenant, tenant),
-			zap.String(keyAction, action), zap.String(keyRequestID, j.id))
-	}
-	subject := u.w.replySubject(tenant, j.dec.Action, dec.ReplyTo)
-	if err := u.w.sendReply(ctx, subject, r); err != nil {
-		u.log.Warn("publishing unknown-tenant reply failed", zap.Error(err))
-	}
+	u.reply(ctx, m, tenant, messages.Action(action), e)
 	if m.Reply != "" {
 		if err := m.Respond(apiErrorBody(e, tenant)); err != nil {
 			u.log.Debug("answering unknown-tenant publisher failed", zap.Error(err))
 		}
+	}
+}
+
+// reply publishes the error reply to a request for an unknown tenant.
+// The body is read only for its id and reply_to.
+func (u *unknownTenants) reply(ctx context.Context, m *nats.Msg, tenant string,
+	action messages.Action, e *messages.Error) {
+	dec, _ := u.w.cfg.Subjects.Decode(m.Subject, m.Data)
+	if dec == nil {
+		dec = &messages.Decoded{}
+	}
+	dec.Action = action
+	j := &job{dec: dec, start: u.w.clock.Now()}
+	j.id = requestID(dec.ID, m.Header.Get(jetstream.MsgIDHeader), nil)
+	if u.logs.Allow() {
+		u.log.Warn("request for an unknown tenant", zap.String(keyTenant, tenant),
+			zap.String(keyAction, string(action)), zap.String(keyRequestID, j.id))
+	}
+	subject := u.w.replySubject(tenant, action, dec.ReplyTo)
+	if err := u.w.sendReply(ctx, subject, u.w.newReply(j, tenant, nil, e)); err != nil {
+		u.log.Warn("publishing unknown-tenant reply failed", zap.Error(err))
 	}
 }
 
