@@ -174,11 +174,11 @@ type Worker struct {
 	tenants []*tenant
 	known   map[string]bool
 
-	started atomic.Bool
-	closed  context.Context // done once Close is called
-	close   context.CancelFunc
-	done    chan struct{} // closed when Run returns
-	ready   chan struct{} // closed when Run has started consuming
+	started   atomic.Bool
+	closeOnce sync.Once
+	closing   chan struct{} // closed by Close
+	done      chan struct{} // closed when Run returns
+	ready     chan struct{} // closed when Run has started consuming
 }
 
 // New validates the configuration and returns a worker. It does not
@@ -193,15 +193,15 @@ func New(js jetstream.JetStream, tenants []Tenant, cfg Config, opts ...Option) (
 		return nil, err
 	}
 	w := &Worker{
-		js:    js,
-		cfg:   cfg,
-		log:   zap.NewNop(),
-		clock: clockwork.NewRealClock(),
-		known: make(map[string]bool, len(tenants)),
-		done:  make(chan struct{}),
-		ready: make(chan struct{}),
+		js:      js,
+		cfg:     cfg,
+		log:     zap.NewNop(),
+		clock:   clockwork.NewRealClock(),
+		known:   make(map[string]bool, len(tenants)),
+		closing: make(chan struct{}),
+		done:    make(chan struct{}),
+		ready:   make(chan struct{}),
 	}
-	w.closed, w.close = context.WithCancel(context.Background())
 	for _, o := range opts {
 		o.apply(w)
 	}
@@ -246,8 +246,17 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	defer close(w.done)
 	ctx, cancel := context.WithCancel(ctx)
+	var closer sync.WaitGroup
+	closer.Go(func() {
+		select {
+		case <-w.closing:
+		case <-ctx.Done():
+		}
+		cancel()
+	})
+	// Deferred calls run last first: cancel, then wait for the closer.
+	defer closer.Wait()
 	defer cancel()
-	defer context.AfterFunc(w.closed, cancel)()
 
 	unknown, err := w.start(ctx)
 	if err != nil {
@@ -297,7 +306,7 @@ func (w *Worker) start(ctx context.Context) (*unknownTenants, error) {
 // cancelled and waits until Run has returned. It is idempotent, safe to
 // call concurrently, and a Run started after Close returns at once.
 func (w *Worker) Close() {
-	w.close()
+	w.closeOnce.Do(func() { close(w.closing) })
 	if w.started.Load() {
 		<-w.done
 	}
