@@ -122,7 +122,7 @@ func (t *tenant) attempt(ctx context.Context, j *job) (json.RawMessage, error) {
 		return data, err
 	}
 	notify := func(err error, wait time.Duration) {
-		j.log.Warn("okta call failed, retrying", zap.Error(err),
+		t.oktaWarn(j, "okta call failed, retrying", zap.Error(err),
 			zap.Int(keyAttempt, j.attempts), zap.Duration(keyWait, wait))
 	}
 	return backoff.RetryNotifyWithTimerAndData(op, t.w.newBackOff(ctx), notify,
@@ -372,10 +372,20 @@ func (t *tenant) logOutcome(j *job, r *messages.Reply) {
 			j.log.Error("okta refused the tenant's token", fields...)
 		}
 	case messages.CodeUpstreamUnavailable, messages.CodeRateLimited:
-		j.log.Warn("request failed", fields...)
+		t.oktaWarn(j, "request failed", fields...)
 	default:
 		j.log.Debug("request failed", fields...)
 	}
+}
+
+// oktaWarn logs a warning about Okta failing, or, beyond the tenant's
+// throttle, the same entry at Debug.
+func (t *tenant) oktaWarn(j *job, msg string, fields ...zap.Field) {
+	if t.oktaLog.Allow() {
+		j.log.Warn(msg, fields...)
+		return
+	}
+	j.log.Debug(msg, fields...)
 }
 
 // clockTimer runs backoff's waits on the worker's clock.

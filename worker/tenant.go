@@ -26,6 +26,10 @@ const (
 // logEvery is the most often a repeating error is logged per tenant.
 var logEvery = rate.Every(10 * time.Second)
 
+// oktaLogBurst is how many retry and Okta-failure warnings a tenant logs
+// at once before they are limited to one a second (the rest go to Debug).
+const oktaLogBurst = 5
+
 // pullExpiry is how long one pull request waits on the server, and
 // pullHeartbeat how often the server says it is still there. Two missed
 // heartbeats make the client pull again, so a pull lost after a consumer
@@ -50,9 +54,12 @@ type tenant struct {
 	suspect chan struct{}
 
 	// consumeLog and authLog throttle the tenant's repeating logs of
-	// consume errors and of Okta refusing the tenant's token.
+	// consume errors and of Okta refusing the tenant's token; oktaLog
+	// those of retries and failures while Okta is down, which come in
+	// bursts of one per request and attempt.
 	consumeLog *rate.Limiter
 	authLog    *rate.Limiter
+	oktaLog    *rate.Limiter
 }
 
 // newTenant returns the runtime state of a configured tenant.
@@ -68,6 +75,7 @@ func newTenant(w *Worker, tc Tenant) *tenant {
 		suspect:    make(chan struct{}, 1),
 		consumeLog: rate.NewLimiter(logEvery, 1),
 		authLog:    rate.NewLimiter(logEvery, 1),
+		oktaLog:    rate.NewLimiter(rate.Every(time.Second), oktaLogBurst),
 	}
 }
 
