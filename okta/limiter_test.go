@@ -127,10 +127,10 @@ func newTestLimiter(t *testing.T, cfg LimiterConfig, seed uint64) *Limiter {
 // the clock start with them, so that their waits are exact.
 var narrowed = []step{
 	{at: 0, op: take(bByID)},
-	{at: 10 * time.Millisecond, op: answer(bByID, 0, 200, rlAt(1000, 999, 60*time.Second, 0))},
+	{at: 10 * time.Millisecond, op: answer(bByID, 0, 200, rlAt(1000, 999, 10*time.Second, 0))},
 	{at: 990 * time.Millisecond, op: take(bByID)},
 	{at: time.Second, op: answer(bByID, 990*time.Millisecond, 200,
-		rlAt(1000, 998, 60*time.Second, 0))},
+		rlAt(1000, 998, 10*time.Second, 0))},
 }
 
 // withNarrowed prefixes steps with the narrowed clock.
@@ -164,13 +164,17 @@ func TestLimiterWindowState(t *testing.T) {
 			}},
 		// A remaining count above the limit is cut to the limit, and a
 		// new limit within the window is taken as it comes.
-		{at: 62 * time.Second, op: answer(bUsers, 61*time.Second, 200, rlAt(20, 25, r2, 61*time.Second)),
+		{at: 62 * time.Second,
+			op:    answer(bUsers, 61*time.Second, 200, rlAt(20, 25, r2, 61*time.Second)),
 			check: bucketIs(bUsers, BucketStats{Limit: 20, Remaining: 9, Reset: lt0.Add(r2)})},
 		// Another bucket is another state.
-		{at: 63 * time.Second, op: answer(bByID, 62*time.Second, 200, rlAt(100, 99, 90*time.Second, 62*time.Second)),
+		{at: 63 * time.Second,
+			op: answer(bByID, 62*time.Second, 200, rlAt(100, 99, 90*time.Second, 62*time.Second)),
 			check: func(t *testing.T, s LimiterStats, label string) {
-				bucketIs(bByID, BucketStats{Limit: 100, Remaining: 99, Reset: lt0.Add(90 * time.Second)})(t, s, label)
-				bucketIs(bUsers, BucketStats{Limit: 20, Remaining: 9, Reset: lt0.Add(r2)})(t, s, label)
+				byID := BucketStats{Limit: 100, Remaining: 99, Reset: lt0.Add(90 * time.Second)}
+				bucketIs(bByID, byID)(t, s, label)
+				users := BucketStats{Limit: 20, Remaining: 9, Reset: lt0.Add(r2)}
+				bucketIs(bUsers, users)(t, s, label)
 			}},
 	}
 	runSteps(t, newTestLimiter(t, LimiterConfig{}, 1), steps)
@@ -185,7 +189,8 @@ func TestLimiterProbesAnUnknownWindow(t *testing.T) {
 			check: bucketIs(bUsers, BucketStats{InFlight: 1})},
 		step{at: 1100 * ms, op: delay(bUsers), wait: DefaultMaxWait},
 		step{at: 1100 * ms, op: take(bByID)},
-		step{at: 1110 * ms, op: answer(bUsers, 1100*ms, 200, rlAt(600, 599, 60*time.Second, time.Second))},
+		step{at: 1110 * ms,
+			op: answer(bUsers, 1100*ms, 200, rlAt(600, 599, 60*time.Second, time.Second))},
 		step{at: 1110 * ms, op: take(bUsers)},
 		// A request taken and given back unsent leaves no trace.
 		step{at: 1110 * ms, op: cancel(bUsers),
