@@ -35,9 +35,13 @@ func concurrencyState(now time.Time) rateState {
 	return rateState{reset: ceilUnix(now.Add(concurrencyResetAfter)), present: true}
 }
 
-// window counts the requests of one bucket. A window opens with the
-// first request after the previous one ended and lasts Limits.Window,
-// so buckets are not aligned with each other or with the minute.
+// window counts the requests of one bucket. A window opens at the whole
+// second at or before the first request after the previous one ended,
+// and lasts Limits.Window: X-Rate-Limit-Reset is a whole epoch second,
+// which implies that Okta's windows start and end on whole seconds of
+// its clock. A window shorter than what is left of that second starts
+// at the request instead. Buckets are not aligned with each other or
+// with the minute.
 type window struct {
 	start time.Time
 	end   time.Time
@@ -50,7 +54,11 @@ type window struct {
 // and reports 0 remaining; later ones are refused with the same state.
 func (w *window) takeAt(now time.Time, limit int, span time.Duration) (rateState, bool) {
 	if w.end.IsZero() || !now.Before(w.end) {
-		w.start, w.end, w.used = now, now.Add(span), 0
+		w.start = now.Truncate(time.Second)
+		if !w.start.Add(span).After(now) {
+			w.start = now
+		}
+		w.end, w.used = w.start.Add(span), 0
 	}
 	allowed := w.used < limit
 	if allowed {
