@@ -76,7 +76,9 @@ func TestLoadTenants(t *testing.T) {
 		{
 			name:    "duplicate tenant",
 			file:    "tenants.yaml",
-			content: "tenants:\n  - {name: a, subdomain: a, token_env: T}\n  - {name: a, subdomain: b, token_env: T}\n",
+			content: "tenants:\n" +
+				"  - {name: a, subdomain: a, token_env: T}\n" +
+				"  - {name: a, subdomain: b, token_env: T}\n",
 			wantErr: "listed twice",
 		},
 		{
