@@ -74,8 +74,8 @@ func TestLoadTenants(t *testing.T) {
 			wantErr: "not a host label",
 		},
 		{
-			name:    "duplicate tenant",
-			file:    "tenants.yaml",
+			name: "duplicate tenant",
+			file: "tenants.yaml",
 			content: "tenants:\n" +
 				"  - {name: a, subdomain: a, token_env: T}\n" +
 				"  - {name: a, subdomain: b, token_env: T}\n",
