@@ -29,6 +29,14 @@ type job struct {
 	start    time.Time
 	attempts int // Okta calls made, 429s included
 	log      *zap.Logger
+
+	// claim is the delivery's hold on the request's idempotency record;
+	// nil until admitted. began is when the request's first attempt
+	// began, and ambiguous says an attempt may have reached Okta without
+	// its answer reaching the worker.
+	claim     *claim
+	began     time.Time
+	ambiguous bool
 }
 
 // handle processes one delivery of a request: decode it, call Okta
@@ -47,6 +55,9 @@ func (t *tenant) handle(ctx context.Context, msg jetstream.Msg) {
 	}
 	stop := t.keepAlive(j)
 	defer stop() // also when perform panics
+	if !t.admit(ctx, j) {
+		return
+	}
 	data, err := t.perform(ctx, j)
 	stop()
 	if err != nil && ctx.Err() != nil {
@@ -116,6 +127,7 @@ func (t *tenant) attempt(ctx context.Context, j *job) (json.RawMessage, error) {
 		}
 		j.attempts++
 		data, err := t.call(ctx, j)
+		data, err = t.disambiguate(ctx, j, data, err)
 		if err != nil && !retryable(err) {
 			return nil, backoff.Permanent(err)
 		}
@@ -134,7 +146,7 @@ func (w *Worker) newBackOff(ctx context.Context) backoff.BackOff {
 	b := backoff.NewExponentialBackOff(
 		backoff.WithInitialInterval(w.cfg.RetryInitial),
 		backoff.WithMaxInterval(w.cfg.RetryMax),
-		backoff.WithMaxElapsedTime(0), // bounded by MaxAttempts instead
+		backoff.WithMaxElapsedTime(w.cfg.MaxElapsed),
 		backoff.WithClockProvider(w.clock))
 	return backoff.WithContext(backoff.WithMaxRetries(b, uint64(w.cfg.MaxAttempts-1)), ctx)
 }
@@ -292,26 +304,61 @@ func (t *tenant) keepAlive(j *job) (stop func()) {
 	}
 }
 
-// finish publishes the reply and then settles the message: it terminates
-// it when terminate is set and acknowledges it otherwise. Both run under
-// their own short context, so that a request whose handling timed out is
-// still answered once. When the reply cannot be published the message
-// is not acknowledged but NAKed with a delay, so it comes back and is
-// answered then.
+// finish records the reply as the request's outcome, then publishes it
+// and settles the message (see [tenant.publishAndAck]). When the outcome
+// cannot be recorded the message is NAKed with a delay and answered when
+// it comes back; when another delivery recorded one first, that reply is
+// the one sent.
 func (t *tenant) finish(j *job, r *messages.Reply, terminate bool) {
+	subject := t.w.replySubject(r.Tenant, r.Action, j.dec.ReplyTo)
+	if j.claim != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), t.w.cfg.FinishTimeout)
+		s, recorded, err := t.settle(ctx, j.claim, subject, r)
+		cancel()
+		switch {
+		case errors.Is(err, errSuperseded):
+			j.log.Info("request taken over by a newer message, which answers it")
+			t.ack(j, false, "")
+			return
+		case err != nil:
+			j.log.Warn("recording outcome failed, request will come back", zap.Error(err))
+			t.nakLater(j)
+			return
+		}
+		subject, r = s, recorded
+	}
+	t.publishAndAck(j, subject, r, terminate)
+}
+
+// publishAndAck publishes the reply and then settles the message: it
+// terminates it when terminate is set and acknowledges it otherwise.
+// Both run under their own short context, so that a request whose
+// handling timed out is still answered once. When the reply cannot be
+// published the message is not acknowledged but NAKed with a delay, so
+// it comes back and is answered then.
+func (t *tenant) publishAndAck(j *job, subject string, r *messages.Reply, terminate bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), t.w.cfg.FinishTimeout)
 	defer cancel()
-	subject := t.w.replySubject(r.Tenant, r.Action, j.dec.ReplyTo)
 	if err := t.w.sendReply(ctx, subject, r); err != nil {
 		j.log.Warn("publishing reply failed, request will come back", zap.Error(err))
-		if err := j.msg.NakWithDelay(t.w.cfg.NakDelay); err != nil {
-			j.log.Warn("nak failed", zap.Error(err))
-		}
+		t.nakLater(j)
 		return
 	}
+	reason := ""
+	if r.Error != nil {
+		reason = "okta-worker: " + string(r.Error.Code)
+	}
+	t.ack(j, terminate, reason)
+	t.logOutcome(j, r)
+}
+
+// ack acknowledges the message, or terminates it with reason.
+func (t *tenant) ack(j *job, terminate bool, reason string) {
+	ctx, cancel := context.WithTimeout(context.Background(), t.w.cfg.FinishTimeout)
+	defer cancel()
 	var err error
 	if terminate {
-		err = j.msg.TermWithReason("okta-worker: " + string(r.Error.Code))
+		err = j.msg.TermWithReason(reason)
 	} else {
 		err = j.msg.DoubleAck(ctx)
 	}
@@ -320,7 +367,13 @@ func (t *tenant) finish(j *job, r *messages.Reply, terminate bool) {
 		// Nats-Msg-Id, which the replies stream drops as a duplicate.
 		j.log.Warn("acknowledging request failed", zap.Error(err))
 	}
-	t.logOutcome(j, r)
+}
+
+// nakLater hands the message back to be delivered again after NakDelay.
+func (t *tenant) nakLater(j *job) {
+	if err := j.msg.NakWithDelay(t.w.cfg.NakDelay); err != nil {
+		j.log.Warn("nak failed", zap.Error(err))
+	}
 }
 
 // handBack returns an unfinished request to JetStream at shutdown, so that

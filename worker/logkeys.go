@@ -25,4 +25,7 @@ const (
 	keyRestarts      = "restarts"
 	keyPanic         = "panic"
 	keyStack         = "stack"
+	keyUserID        = "user_id"
+	keyOwnerSeq      = "owner_seq"
+	keyReason        = "reason"
 )

@@ -55,6 +55,11 @@ func replyError(err error, attempts int) *messages.Error {
 	errors.As(err, &oe)
 	code, retry := classify(err, oe)
 	e := &messages.Error{Code: code, Retryable: retry, Message: errorMessage(code, oe, attempts)}
+	if id := conflictUserID(err); id != "" {
+		e.Message = "A user with this login already exists in the tenant's Okta org " +
+			"(id " + id + ") and cannot be shown to be the one this request created; " +
+			"fetch it with get_user or choose another login."
+	}
 	if oe != nil {
 		e.HTTPStatus = oe.HTTPStatus
 		e.OktaErrorCode = oe.Code

@@ -143,6 +143,7 @@ func (t *tenant) ensureConsumer(ctx context.Context) (jetstream.Consumer, error)
 		AckPolicy:     jetstream.AckExplicitPolicy,
 		AckWait:       cfg.AckWait,
 		MaxAckPending: cfg.MaxAckPending,
+		MaxDeliver:    cfg.MaxDeliver,
 	})
 	if err != nil {
 		return nil, fmt.Errorf("worker: creating consumer %s: %w", t.durable, err)

@@ -113,9 +113,11 @@ func (t *tenant) serve(ctx context.Context, p *pool, started func()) jetstream.C
 			started()
 			started = nil
 		}
+		t.w.health.set(t.name, err == nil)
 		if err == nil && t.watch(ctx, cc) {
 			return cc
 		}
+		t.w.health.set(t.name, false)
 		if time.Since(began) >= restartSettled {
 			restarts = 0
 		}

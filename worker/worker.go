@@ -133,6 +133,9 @@ type Config struct {
 	// context is cancelled before they are cancelled and handed back to
 	// JetStream; 0 means DefaultShutdownGrace.
 	ShutdownGrace time.Duration
+
+	// Reliability settings: idempotency, retry bounds and dead letters.
+	Reliability
 }
 
 // Option configures a [Worker].
@@ -179,6 +182,9 @@ type Worker struct {
 	closing   chan struct{} // closed by Close
 	done      chan struct{} // closed when Run returns
 	ready     chan struct{} // closed when Run has started consuming
+
+	outcomes atomic.Pointer[jetstream.KeyValue] // the idempotency bucket, once open
+	health   health
 }
 
 // New validates the configuration and returns a worker. It does not
@@ -289,6 +295,9 @@ func (w *Worker) start(ctx context.Context) (*unknownTenants, error) {
 	if err := w.ensureStreams(ctx); err != nil {
 		return nil, err
 	}
+	if err := w.ensureOutcomes(ctx); err != nil {
+		return nil, err
+	}
 	for _, t := range w.tenants {
 		if _, err := t.ensureConsumer(ctx); err != nil {
 			return nil, err
@@ -326,6 +335,7 @@ func (c Config) withDefaults() Config {
 	def(&c.QueueGroup, DefaultQueueGroup)
 	c.durationDefaults()
 	c.countDefaults()
+	c.Reliability = c.Reliability.withDefaults()
 	return c
 }
 
@@ -384,6 +394,7 @@ func (c Config) validate() error {
 		"RepliesMaxAge and RepliesDuplicates must be positive")
 	check(c.AckWait <= 0 || c.FinishTimeout <= 0 || c.NakDelay <= 0 || c.ShutdownGrace <= 0,
 		"AckWait, FinishTimeout, NakDelay and ShutdownGrace must be positive")
+	problems = append(problems, c.Reliability.problems()...)
 	for _, n := range []string{c.RequestsStream, c.RepliesStream, c.DeadStream} {
 		check(!validName(n), fmt.Sprintf("stream name %q is not valid", n))
 	}
