@@ -167,8 +167,7 @@ func (t *tenant) call(ctx context.Context, j *job) (data json.RawMessage, err er
 	case *messages.GetUserParams:
 		return userData(t.okta.GetUser(ctx, p.UserID))
 	case *messages.UpdateUserParams:
-		ch := okta.UserChanges{Profile: p.Profile, TypeID: p.TypeID}
-		return userData(t.okta.UpdateUser(ctx, p.UserID, ch))
+		return t.updateUser(ctx, j, p)
 	case *messages.ListTypeIDOptionsParams:
 		return typesData(t.okta.ListUserTypes(ctx))
 	default:
