@@ -28,4 +28,8 @@ const (
 	keyUserID        = "user_id"
 	keyOwnerSeq      = "owner_seq"
 	keyReason        = "reason"
+	keyBucket        = "bucket"
+	keyLimit         = "limit"
+	keyRemaining     = "remaining"
+	keyInFlightCap   = "in_flight_cap"
 )

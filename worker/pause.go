@@ -106,7 +106,11 @@ func (t *tenant) holdPause(ctx context.Context) bool {
 	wait := until.Sub(t.w.clock.Now())
 	timer := t.w.clock.NewTimer(wait)
 	defer timer.Stop()
-	t.log.Warn("tenant paused after okta rate limit",
+	pauseLog := t.log.Warn
+	if t.limiter != nil {
+		pauseLog = t.log.Debug // the limiter's report of the 429 was the warning
+	}
+	pauseLog("tenant paused after okta rate limit",
 		zap.Duration(keyWait, wait), zap.Time(keyUntil, until))
 	t.pauseConsumer(ctx, until)
 
@@ -157,6 +161,9 @@ func (t *tenant) sitOut(ctx context.Context, j *job, err error) error {
 	var oe *okta.Error
 	errors.As(err, &oe)
 	now := t.w.clock.Now()
+	if t.limiter != nil {
+		return t.sitOutLimited(ctx, oe, now)
+	}
 	wait := pauseFor(oe, now, t.w.cfg.MinPause, t.w.cfg.MaxPause, tenthJitter)
 	if oe != nil && oe.RateLimit.Concurrency() {
 		j.log.Warn("okta concurrency limit reached, backing off", zap.Duration(keyWait, wait))

@@ -10,6 +10,8 @@ import (
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
 	"golang.org/x/time/rate"
+
+	"github.com/okta-worker/okta-worker/okta"
 )
 
 // Restarts of a consumption that ended while the worker runs back off
@@ -49,6 +51,7 @@ type tenant struct {
 	filter  string
 	gate    *gate
 	log     *zap.Logger
+	limiter *okta.Limiter // nil when the tenant has none
 
 	// suspect tells watch that the consumer may have vanished.
 	suspect chan struct{}
@@ -64,7 +67,7 @@ type tenant struct {
 
 // newTenant returns the runtime state of a configured tenant.
 func newTenant(w *Worker, tc Tenant) *tenant {
-	return &tenant{
+	t := &tenant{
 		w:          w,
 		name:       tc.Name,
 		okta:       tc.Okta,
@@ -76,7 +79,12 @@ func newTenant(w *Worker, tc Tenant) *tenant {
 		consumeLog: rate.NewLimiter(logEvery, 1),
 		authLog:    rate.NewLimiter(logEvery, 1),
 		oktaLog:    rate.NewLimiter(rate.Every(time.Second), oktaLogBurst),
+		limiter:    tc.Limiter,
 	}
+	if t.limiter != nil {
+		t.limiter.SetEvents(t.limiterEvent)
+	}
+	return t
 }
 
 // run consumes the tenant's requests until ctx ends, then shuts down in

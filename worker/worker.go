@@ -45,6 +45,13 @@ type Okta interface {
 type Tenant struct {
 	Name string // the subject token, see messages.ValidTenant
 	Okta Okta
+
+	// Limiter, when set, is the limiter the tenant's Okta client waits on
+	// (see okta.WithLimiter). The worker then asks it when the tenant may
+	// send again after a 429, so that the pause of the consumer on the
+	// server and the client's own waits agree, and logs the holds it
+	// reports. nil keeps the worker's own reading of a 429's headers.
+	Limiter *okta.Limiter
 }
 
 // Defaults of [Config].
