@@ -309,10 +309,14 @@ func (t *tenant) keepAlive(j *job) (stop func()) {
 // it comes back; when another delivery recorded one first, that reply is
 // the one sent.
 func (t *tenant) finish(j *job, r *messages.Reply, terminate bool) {
-	subject := t.w.replySubject(r.Tenant, r.Action, j.dec.ReplyTo)
+	out := outcome{subject: t.w.replySubject(r.Tenant, r.Action, j.dec.ReplyTo),
+		msgID: jobReplyMsgID(j, r), reply: r}
+	if j.meta != nil {
+		out.seq = j.meta.Sequence.Stream
+	}
 	if j.claim != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), t.w.cfg.FinishTimeout)
-		s, recorded, err := t.settle(ctx, j.claim, subject, r)
+		recorded, err := t.settle(ctx, j.claim, out)
 		cancel()
 		switch {
 		case errors.Is(err, errSuperseded):
@@ -324,9 +328,9 @@ func (t *tenant) finish(j *job, r *messages.Reply, terminate bool) {
 			t.nakLater(j)
 			return
 		}
-		subject, r = s, recorded
+		out = recorded
 	}
-	t.publishAndAck(j, subject, r, terminate)
+	t.publishAndAck(j, out, terminate)
 }
 
 // publishAndAck publishes the reply and then settles the message: it
@@ -335,10 +339,17 @@ func (t *tenant) finish(j *job, r *messages.Reply, terminate bool) {
 // handling timed out is still answered once. When the reply cannot be
 // published the message is not acknowledged but NAKed with a delay, so
 // it comes back and is answered then.
-func (t *tenant) publishAndAck(j *job, subject string, r *messages.Reply, terminate bool) {
+func (t *tenant) publishAndAck(j *job, out outcome, terminate bool) {
 	ctx, cancel := context.WithTimeout(context.Background(), t.w.cfg.FinishTimeout)
 	defer cancel()
-	if err := t.w.sendReply(ctx, subject, r); err != nil {
+	r := out.reply
+	if err := t.deadCopy(ctx, j, out); err != nil {
+		j.log.Warn("copying request to the dead letters failed, request will come back",
+			zap.Error(err))
+		t.nakLater(j)
+		return
+	}
+	if err := t.w.sendReplyAs(ctx, out.subject, r, out.msgID); err != nil {
 		j.log.Warn("publishing reply failed, request will come back", zap.Error(err))
 		t.nakLater(j)
 		return

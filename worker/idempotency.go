@@ -42,6 +42,7 @@ type record struct {
 	Began time.Time `json:"began"`
 	// Subject and Reply are where the reply went and what it said.
 	Subject string          `json:"subject,omitempty"`
+	MsgID   string          `json:"msg_id,omitempty"`
 	Reply   *messages.Reply `json:"reply,omitempty"`
 }
 
@@ -164,32 +165,44 @@ func (t *tenant) takeOver(ctx context.Context, c *claim, seq uint64) (*claim, er
 	return &claim{kind: claimResumed, key: c.key, rev: rev, rec: rec}, nil
 }
 
+// outcome is a reply and where it goes, as recorded.
+type outcome struct {
+	seq     uint64 // the requests-stream sequence of the message answered
+	subject string
+	msgID   string // the reply's Nats-Msg-Id
+	reply   *messages.Reply
+}
+
 // settle records the reply as the request's outcome, unless another
-// delivery recorded one first; it returns the reply to publish and
-// where. Recording comes before publishing, so that a crash between the
-// two publishes the recorded reply again instead of calling Okta again.
-func (t *tenant) settle(ctx context.Context, c *claim, subject string,
-	r *messages.Reply) (string, *messages.Reply, error) {
+// delivery recorded one first; it returns the outcome to publish.
+// Recording comes before publishing, so that a crash between the two
+// publishes the recorded reply again instead of calling Okta again.
+func (t *tenant) settle(ctx context.Context, c *claim, out outcome) (outcome, error) {
 	rec := c.rec
-	rec.State, rec.Subject, rec.Reply = stateDone, subject, r
+	rec.State, rec.Subject, rec.MsgID, rec.Reply = stateDone, out.subject, out.msgID, out.reply
 	_, err := t.w.kv().Update(ctx, c.key, mustJSON(rec), c.rev)
 	if err == nil {
-		return subject, r, nil
+		return out, nil
 	}
 	if !errors.Is(err, jetstream.ErrKeyExists) &&
 		!errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return "", nil, fmt.Errorf("worker: recording outcome: %w", err)
+		return outcome{}, fmt.Errorf("worker: recording outcome: %w", err)
 	}
 	// Someone else wrote the record; if it is done, its reply wins.
 	now, err := readClaim(ctx, t.w.kv(), c.key, c.rec.Seq)
 	if err != nil {
-		return "", nil, fmt.Errorf("worker: re-reading outcome: %w", err)
+		return outcome{}, fmt.Errorf("worker: re-reading outcome: %w", err)
 	}
 	if now.kind == claimDone {
-		return now.rec.Subject, now.rec.Reply, nil
+		return now.rec.outcome(), nil
 	}
 	// The record was taken over by a newer message, which will answer.
-	return "", nil, errSuperseded
+	return outcome{}, errSuperseded
+}
+
+// outcome returns the recorded reply and where it went.
+func (r record) outcome() outcome {
+	return outcome{seq: r.Seq, subject: r.Subject, msgID: r.MsgID, reply: r.Reply}
 }
 
 // errSuperseded says another message took over the request's record.
@@ -252,7 +265,11 @@ func (t *tenant) requestGone(ctx context.Context, seq uint64) (bool, error) {
 // and acknowledges the message: the request was answered before.
 func (t *tenant) resend(j *job, c *claim) {
 	j.log.Info("request already answered, sending the recorded reply again")
-	t.publishAndAck(j, c.rec.Subject, c.rec.Reply, false)
+	out := c.rec.outcome()
+	if out.msgID == "" {
+		out.msgID = replyMsgID(out.reply.Tenant, out.reply.ID)
+	}
+	t.publishAndAck(j, out, false)
 }
 
 // mustJSON encodes a value whose encoding cannot fail.

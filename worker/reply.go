@@ -135,13 +135,19 @@ func errorMessage(code messages.Code, oe *okta.Error, attempts int) string {
 // stream captures (a reply_to inbox) gets a core publish and a flush: a
 // JetStream publish there would never be acknowledged.
 func (w *Worker) sendReply(ctx context.Context, subject string, r *messages.Reply) error {
+	return w.sendReplyAs(ctx, subject, r, replyMsgID(r.Tenant, r.ID))
+}
+
+// sendReplyAs is sendReply with the given Nats-Msg-Id.
+func (w *Worker) sendReplyAs(ctx context.Context, subject string, r *messages.Reply,
+	msgID string) error {
 	body, err := json.Marshal(r)
 	if err != nil {
 		return fmt.Errorf("worker: encoding reply: %w", err)
 	}
 	m := nats.NewMsg(subject)
 	m.Data = body
-	m.Header.Set(jetstream.MsgIDHeader, replyMsgID(r.Tenant, r.ID))
+	m.Header.Set(jetstream.MsgIDHeader, msgID)
 	captured, err := w.captured(ctx, subject)
 	if err != nil {
 		return err

@@ -284,6 +284,7 @@ func (w *Worker) Run(ctx context.Context) error {
 	for _, t := range w.tenants {
 		wg.Go(func() { t.run(ctx, consuming.Done) })
 	}
+	wg.Go(func() { w.runAdvisories(ctx) })
 	consuming.Wait()
 	close(w.ready)
 	<-ctx.Done()
@@ -303,6 +304,9 @@ func (w *Worker) start(ctx context.Context) (*unknownTenants, error) {
 		return nil, err
 	}
 	if err := w.ensureOutcomes(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := w.ensureAdvisories(ctx); err != nil {
 		return nil, err
 	}
 	for _, t := range w.tenants {
