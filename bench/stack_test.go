@@ -93,7 +93,7 @@ func startReplica(tb testing.TB, natsURL string, idx, replicas int,
 			tb.Fatal(err)
 		}
 		r.limiters[t.name] = lim
-		wts = append(wts, worker.Tenant{Name: t.name, Okta: c})
+		wts = append(wts, worker.Tenant{Name: t.name, Okta: c, Limiter: lim})
 	}
 	cfg := worker.Config{
 		Concurrency:   concurrency,

@@ -18,7 +18,6 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/okta-worker/okta-worker/messages"
-	"github.com/okta-worker/okta-worker/okta"
 	"github.com/okta-worker/okta-worker/okta/oktasim"
 	"github.com/okta-worker/okta-worker/worker"
 )
@@ -61,6 +60,7 @@ type demoFlags struct {
 	acmeLimit  int
 	stageLimit time.Duration
 	log        logFlags
+	limits     limitFlags
 }
 
 func demoCommand(fs *flag.FlagSet) func(context.Context) error {
@@ -71,6 +71,7 @@ func demoCommand(fs *flag.FlagSet) func(context.Context) error {
 		"create/search requests per window for tenant acme, small so the demo shows a pause")
 	fs.DurationVar(&f.stageLimit, "stage-timeout", time.Minute, "longest wait for a stage's replies")
 	f.log.define(fs)
+	f.limits.define(fs)
 	_ = fs.Set("log-level", "warn")
 	_ = fs.Set("log-format", "console")
 	return func(ctx context.Context) error {
@@ -138,6 +139,7 @@ func runDemo(ctx context.Context, f demoFlags, b batch, log *zap.Logger, out io.
 	fmt.Fprintf(out, "okta-worker demo: embedded NATS at %s, tenants acme and globex\n",
 		srv.ClientURL())
 	runErr := d.run(ctx, b)
+	printLimits(out, tenants)
 	cancel()
 	if err := <-werr; err != nil && runErr == nil {
 		runErr = err
@@ -170,11 +172,12 @@ func startDemoOrgs(ctx context.Context, f demoFlags, log *zap.Logger) ([]worker.
 				log.Error("okta simulator stopped", zap.String("tenant", o.name), zap.Error(err))
 			}
 		}()
-		cl, err := okta.NewClient("http://"+ln.Addr().String(), token)
+		t, err := limitedTenant(o.name, "http://"+ln.Addr().String(), token,
+			f.limits.limiterConfig(worker.Config{}))
 		if err != nil {
 			return nil, err
 		}
-		tenants = append(tenants, worker.Tenant{Name: o.name, Okta: cl})
+		tenants = append(tenants, t)
 	}
 	return tenants, nil
 }

@@ -27,6 +27,7 @@ type runFlags struct {
 	httpTimeout  time.Duration
 	log          logFlags
 	worker       worker.Config
+	limits       limitFlags
 }
 
 func (f *runFlags) define(fs *flag.FlagSet) {
@@ -40,6 +41,7 @@ func (f *runFlags) define(fs *flag.FlagSet) {
 		"bound on one HTTP exchange with Okta")
 	f.log.define(fs)
 	defineWorkerFlags(fs, &f.worker)
+	f.limits.define(fs)
 }
 
 // defineWorkerFlags exposes the worker's settings; zero means the
@@ -62,9 +64,9 @@ func defineWorkerFlags(fs *flag.FlagSet, c *worker.Config) {
 	fs.IntVar(&c.Concurrency, "concurrency", worker.DefaultConcurrency,
 		"requests in flight per tenant")
 	fs.DurationVar(&c.MaxPause, "max-pause", worker.DefaultMaxPause,
-		"longest pause of a tenant after an Okta 429")
+		"longest pause of a tenant after an Okta 429, and cap of every rate-limit wait")
 	fs.DurationVar(&c.MinPause, "min-pause", worker.DefaultMinPause,
-		"pause after a 429 whose reset is missing or already past")
+		"floor of a rate-limit wait when Okta's headers are missing or implausible")
 }
 
 func runCommand(fs *flag.FlagSet) func(context.Context) error {
@@ -89,7 +91,7 @@ func runWorker(ctx context.Context, f runFlags, log *zap.Logger) error {
 		return err
 	}
 	hc := &http.Client{Timeout: f.httpTimeout}
-	tenants, err := buildTenants(confs, hc, os.Getenv)
+	tenants, err := buildTenants(confs, hc, os.Getenv, f.limits.limiterConfig(f.worker))
 	if err != nil {
 		return err
 	}
@@ -125,20 +127,21 @@ func serve(ctx context.Context, nc *nats.Conn, tenants []worker.Tenant, cfg work
 	return w.Run(ctx)
 }
 
-// buildTenants makes one Okta client per tenant, all sharing hc.
+// buildTenants makes one Okta client per tenant, all sharing hc, each
+// waiting on a rate limiter of its own tenant.
 func buildTenants(confs []tenantConfig, hc *http.Client,
-	getenv func(string) string) ([]worker.Tenant, error) {
+	getenv func(string) string, lcfg okta.LimiterConfig) ([]worker.Tenant, error) {
 	tenants := make([]worker.Tenant, 0, len(confs))
 	for _, c := range confs {
 		tok, err := c.token(getenv)
 		if err != nil {
 			return nil, err
 		}
-		cl, err := okta.NewClient(c.url(), tok, okta.WithHTTPClient(hc))
+		t, err := limitedTenant(c.Name, c.url(), tok, lcfg, okta.WithHTTPClient(hc))
 		if err != nil {
-			return nil, fmt.Errorf("tenant %q: %w", c.Name, err)
+			return nil, err
 		}
-		tenants = append(tenants, worker.Tenant{Name: c.Name, Okta: cl})
+		tenants = append(tenants, t)
 	}
 	return tenants, nil
 }
