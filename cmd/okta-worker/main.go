@@ -21,6 +21,8 @@ Usage:
   okta-worker demo    [flags]   embedded NATS + Okta simulator + worker on a sample batch
   okta-worker sim     [flags]   the Okta simulator on its own
   okta-worker submit  [flags]   publish one request and print its reply
+  okta-worker dead list   [--tenant T]                  print the dead letters
+  okta-worker dead replay (--id ID | --tenant T | --all) publish them again
 
 Every flag can also be set as OKTA_WORKER_<FLAG> (upper case, '-' as '_').
 Run "okta-worker <command> -h" for a command's flags.
@@ -35,6 +37,9 @@ var commands = map[string]command{
 	"demo":   demoCommand,
 	"sim":    simCommand,
 	"submit": submitCommand,
+
+	"dead list":   deadListCommand,
+	"dead replay": deadReplayCommand,
 }
 
 func main() {
@@ -58,19 +63,24 @@ func dispatch(ctx context.Context, args []string, stderr io.Writer) error {
 		}
 		return flag.ErrHelp
 	}
-	cmd, ok := commands[args[0]]
+	name, rest := args[0], args[1:]
+	if name == "dead" && len(rest) > 0 {
+		// "dead" has subcommands: the second word completes the name.
+		name, rest = name+" "+rest[0], rest[1:]
+	}
+	cmd, ok := commands[name]
 	if !ok {
 		fmt.Fprint(stderr, usage)
-		return fmt.Errorf("unknown command %q", args[0])
+		return fmt.Errorf("unknown command %q", name)
 	}
-	fs := flag.NewFlagSet("okta-worker "+args[0], flag.ContinueOnError)
+	fs := flag.NewFlagSet("okta-worker "+name, flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	run := cmd(fs)
-	if err := fs.Parse(args[1:]); err != nil {
+	if err := fs.Parse(rest); err != nil {
 		return err
 	}
 	if fs.NArg() > 0 {
-		return fmt.Errorf("%s: unexpected arguments %q", args[0], fs.Args())
+		return fmt.Errorf("%s: unexpected arguments %q", name, fs.Args())
 	}
 	if err := applyEnv(fs, os.LookupEnv); err != nil {
 		return err
