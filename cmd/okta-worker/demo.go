@@ -68,7 +68,7 @@ func demoCommand(fs *flag.FlagSet) func(context.Context) error {
 	fs.StringVar(&f.batchFile, "batch", "", "batch file (JSON); empty uses the built-in sample")
 	fs.DurationVar(&f.window, "window", 3*time.Second, "rate-limit window of the simulated orgs")
 	fs.IntVar(&f.acmeLimit, "acme-users-limit", 10,
-		"create/search requests per window for tenant acme, small so the demo shows a pause")
+		"create/search requests per window for tenant acme, small so the demo shows throttling")
 	fs.DurationVar(&f.stageLimit, "stage-timeout", time.Minute, "longest wait for a stage's replies")
 	f.log.define(fs)
 	f.limits.define(fs)
