@@ -28,6 +28,7 @@ type runFlags struct {
 	log          logFlags
 	worker       worker.Config
 	limits       limitFlags
+	reliability  reliabilityFlags
 }
 
 func (f *runFlags) define(fs *flag.FlagSet) {
@@ -42,6 +43,7 @@ func (f *runFlags) define(fs *flag.FlagSet) {
 	f.log.define(fs)
 	defineWorkerFlags(fs, &f.worker)
 	f.limits.define(fs)
+	f.reliability.define(fs, &f.worker)
 }
 
 // defineWorkerFlags exposes the worker's settings; zero means the
@@ -110,7 +112,7 @@ func runWorker(ctx context.Context, f runFlags, log *zap.Logger) error {
 		return err
 	}
 	defer nc.Close()
-	return serve(ctx, nc, tenants, f.worker, log)
+	return f.reliability.serveWithHealth(ctx, nc, tenants, f.worker, log)
 }
 
 // serve runs the worker on nc until ctx ends.
