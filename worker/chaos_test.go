@@ -221,7 +221,7 @@ func chaosBatch(tenant string, sim *oktasim.Server, creates int) []chaosRequest 
 					"profile": map[string]any{a: "v-" + a}}}})
 		}
 		out = append(out, chaosRequest{tenant: tenant, action: messages.ActionGetUser,
-			id: fmt.Sprintf("%s-get-%02d", tenant, u),
+			id:   fmt.Sprintf("%s-get-%02d", tenant, u),
 			body: map[string]any{"params": map[string]any{"user_id": login}}})
 	}
 	return out
@@ -293,6 +293,11 @@ func TestChaos(t *testing.T) {
 		wg.Go(func() {
 			for i := p; i < len(batch); i += 4 {
 				publishChaos(t, js, batch[i], "orig-"+batch[i].id)
+				if i%20 == 0 {
+					// Half the republished tenth follows its original at
+					// once, while the original is likely in flight.
+					publishChaos(t, js, batch[i], "again-"+batch[i].id)
+				}
 			}
 		})
 	}
@@ -305,8 +310,8 @@ func TestChaos(t *testing.T) {
 	awaitReplies(want/5, "killing a replica")
 	replicas[0].kill()
 	t.Log("replica 0 killed")
-	// A tenth of the requests again, under new message ids.
-	for i := 0; i < len(batch); i += 10 {
+	// The other half of the tenth again, under new message ids.
+	for i := 10; i < len(batch); i += 20 {
 		wg.Go(func() { publishChaos(t, js, batch[i], "again-"+batch[i].id) })
 	}
 	replicas[0] = startReplica(t, c.urls, orgs, cfg, log)
