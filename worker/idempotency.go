@@ -222,7 +222,7 @@ func (t *tenant) awaitOther(ctx context.Context, j *job, c *claim) (*claim, erro
 	defer tick.Stop()
 	for {
 		if gone, err := t.requestGone(ctx, c.rec.Seq); err == nil && gone {
-			return t.takeOver(ctx, c, seq)
+			return t.takeOverGone(ctx, j, c)
 		}
 		select {
 		case <-ctx.Done():
@@ -241,6 +241,25 @@ func (t *tenant) awaitOther(ctx context.Context, j *job, c *claim) (*claim, erro
 		}
 		c = next
 	}
+}
+
+// takeOverGone takes over a record whose message has left the requests
+// stream. The message may have left because it was answered, so the
+// record is read again first: a done record is the answer.
+func (t *tenant) takeOverGone(ctx context.Context, j *job, c *claim) (*claim, error) {
+	seq := j.meta.Sequence.Stream
+	now, err := readClaim(ctx, t.w.kv(), c.key, seq)
+	switch {
+	case errors.Is(err, jetstream.ErrKeyNotFound):
+		return t.claim(ctx, j)
+	case err != nil:
+		return nil, err
+	case now.kind != claimBusy:
+		return now, nil
+	}
+	j.log.Warn("request id held by a message that is gone, taking it over",
+		zap.Uint64(keyOwnerSeq, now.rec.Seq))
+	return t.takeOver(ctx, now, seq)
 }
 
 // duplicatePoll is how often a duplicate checks on the message that

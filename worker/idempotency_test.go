@@ -219,3 +219,28 @@ func advanceWhenWaited(t *testing.T, fc *clockwork.FakeClock) {
 		}
 	}()
 }
+
+func TestTakesOverRecordOfVanishedMessage(t *testing.T) {
+	// The record names a message the requests stream no longer holds and
+	// no outcome: nobody else will answer, so this message takes over.
+	_, js := connect(t, startNATS(t))
+	acme := newOrg(t, testToken)
+	ctx := context.Background()
+	w, err := New(js, []Tenant{{Name: "acme", Okta: acme.client}}, testConfig())
+	require.NoError(t, err)
+	require.NoError(t, w.ensureOutcomes(ctx))
+	_, err = w.kv().Create(ctx, outcomeKey("acme", "gone-1"),
+		mustJSON(record{State: stateStarted, Seq: 999, Began: time.Now()}))
+	require.NoError(t, err)
+	log, logs := observed(t)
+	startWorker(t, js, []Tenant{{Name: "acme", Okta: acme.client}}, testConfig(),
+		WithLogger(log))
+
+	request(t, js, messages.Subjects{}.Request("acme", messages.ActionCreateUser), "m-1",
+		createBody("gone-1", "gone@example.com", "Gone"))
+	got := awaitReply(t, js, "gone-1")
+	require.True(t, got.Success, "%+v", got.Error)
+	assert.Equal(t, 1, acme.sim.CountByLogin("gone@example.com"))
+	assert.Equal(t, 1,
+		logs.FilterMessage("request id held by a message that is gone, taking it over").Len())
+}
