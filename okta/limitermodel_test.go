@@ -2,6 +2,7 @@ package okta
 
 import (
 	"container/heap"
+	"fmt"
 	"math/rand/v2"
 	"net/http"
 	"slices"
@@ -177,14 +178,14 @@ func runModel(t *testing.T, n, workers int, org *modelOrg, cfg LimiterConfig,
 	return runModelWith(t, n, workers, org, cfg, windows, 4*time.Millisecond, 1)
 }
 
-func runModelWith(t *testing.T, n, workers int, org *modelOrg, cfg LimiterConfig,
+func runModelWith(t testing.TB, n, workers int, org *modelOrg, cfg LimiterConfig,
 	windows int, rtt time.Duration, seed uint64) modelResult {
 	t.Helper()
 	m := runModelKeep(t, n, workers, org, cfg, windows, rtt, seed)
 	return summarise(org, m.refusedFirst)
 }
 
-func runModelKeep(t *testing.T, n, workers int, org *modelOrg, cfg LimiterConfig,
+func runModelKeep(t testing.TB, n, workers int, org *modelOrg, cfg LimiterConfig,
 	windows int, rtt time.Duration, seed uint64) *modelRun {
 	t.Helper()
 	org.accepted = map[time.Time]int{}
@@ -302,4 +303,59 @@ func TestLimiterModelReserve(t *testing.T) {
 	for end, n := range org.accepted {
 		assert.LessOrEqual(t, n, 90, "window ending %v spent the reserve", end)
 	}
+}
+
+// BenchmarkLimiterModel sweeps the model of TestLimiterModelReplicas
+// over replica counts, round trips and window scales, 20 seeds per cell,
+// and reports the mean utilisation, the worst run's, and the 429s per
+// replica per 100 windows after the first. It runs in virtual time (a
+// few seconds of real time) and only when asked for:
+//
+//	go test -run '^$' -bench LimiterModel -benchtime 1x ./okta/
+func BenchmarkLimiterModel(b *testing.B) {
+	type scale struct {
+		limit  int
+		window time.Duration
+	}
+	cells := []struct {
+		replicas []int
+		rtts     []time.Duration
+		scales   []scale
+	}{
+		{[]int{1, 2, 3, 4, 5},
+			[]time.Duration{time.Millisecond, 4 * time.Millisecond, 20 * time.Millisecond,
+				60 * time.Millisecond},
+			[]scale{{25, time.Second}, {50, 2 * time.Second}}},
+		{[]int{1, 3, 5}, []time.Duration{50 * time.Millisecond, 150 * time.Millisecond},
+			[]scale{{300, time.Minute}}},
+	}
+	for _, c := range cells {
+		for _, n := range c.replicas {
+			for _, rtt := range c.rtts {
+				for _, s := range c.scales {
+					name := fmt.Sprintf("replicas=%d/rtt=%v/%d-per-%v", n, rtt, s.limit, s.window)
+					b.Run(name, func(b *testing.B) { sweepCell(b, n, rtt, s.limit, s.window) })
+				}
+			}
+		}
+	}
+}
+
+// sweepCell runs one cell of BenchmarkLimiterModel.
+func sweepCell(b *testing.B, replicas int, rtt time.Duration, limit int, window time.Duration) {
+	const seeds = 20
+	worst, sum := 1.0, 0.0
+	refused, windows := 0, 0
+	for seed := uint64(1); seed <= seeds; seed++ {
+		org := &modelOrg{limit: limit, window: window,
+			skew: time.Duration(seed*959) * time.Millisecond}
+		res := runModelWith(b, replicas, 4, org, LimiterConfig{}, 30, rtt, seed)
+		worst = min(worst, res.utilisation)
+		sum += res.utilisation
+		refused += res.refusedLate
+		windows += res.windows
+	}
+	b.ReportMetric(sum/seeds*100, "util%")
+	b.ReportMetric(worst*100, "worst-util%")
+	b.ReportMetric(float64(refused)/float64(replicas)/float64(windows)*100, "429/replica/100win")
 }
