@@ -112,6 +112,28 @@ func (c *cluster) stop(i int) {
 	}
 }
 
+// leaderOf returns the index of the node leading the stream.
+func (c *cluster) leaderOf(js jetstream.JetStream, stream string) int {
+	var leader string
+	require.Eventually(c.t, func() bool {
+		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		s, err := js.Stream(ctx, stream)
+		if err != nil || s.CachedInfo().Cluster == nil {
+			return false
+		}
+		leader = s.CachedInfo().Cluster.Leader
+		return leader != ""
+	}, 30*time.Second, 50*time.Millisecond, "stream %s has no leader", stream)
+	for i, o := range c.opts {
+		if o.ServerName == leader {
+			return i
+		}
+	}
+	require.FailNow(c.t, "unknown leader", "%q", leader)
+	return -1
+}
+
 // connectCluster connects to the cluster, reconnecting forever.
 func connectCluster(t *testing.T, urls string) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
@@ -318,11 +340,12 @@ func TestChaos(t *testing.T) {
 	t.Log("replica 0 restarted")
 
 	awaitReplies(want/2, "stopping a node")
-	c.stop(1)
-	t.Log("node n2 stopped")
+	leader := c.leaderOf(js, DefaultRequestsStream)
+	c.stop(leader)
+	t.Logf("node n%d, leader of the requests stream, stopped", leader+1)
 	awaitReplies(want*3/4, "restarting the node")
-	c.start(1)
-	t.Log("node n2 restarted")
+	c.start(leader)
+	t.Logf("node n%d restarted", leader+1)
 	wg.Wait()
 
 	// Done when every request id is answered and the work queue is
