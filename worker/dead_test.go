@@ -49,7 +49,10 @@ func TestExhaustedAttemptsAreDeadLetteredAndReplayed(t *testing.T) {
 		name string
 		key  []byte
 	}{
-		{name: "password sealed with the dead-letter key", key: []byte("0123456789abcdef0123456789abcdef")},
+		{
+			name: "password sealed with the dead-letter key",
+			key:  []byte("0123456789abcdef0123456789abcdef"),
+		},
 		{name: "password removed without a key"},
 	}
 	for _, tt := range tests {

@@ -132,7 +132,8 @@ func (t *tenant) claim(ctx context.Context, j *job) (*claim, error) {
 
 // readClaim reads the record under key and classifies it for the
 // message at stream sequence seq.
-func readClaim(ctx context.Context, kv jetstream.KeyValue, key string, seq uint64) (*claim, error) {
+func readClaim(ctx context.Context, kv jetstream.KeyValue, key string,
+	seq uint64) (*claim, error) {
 	e, err := kv.Get(ctx, key)
 	if err != nil {
 		return nil, err
