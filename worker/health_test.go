@@ -1,10 +1,12 @@
 package worker
 
 import (
+	"context"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -107,4 +109,27 @@ func TestReadinessAcrossNATSRestart(t *testing.T) {
 		"after-restart", map[string]any{"id": "after-restart"})
 	got := awaitReply(t, js, "after-restart")
 	assert.True(t, got.Success, "%+v", got.Error)
+}
+
+func TestReadinessNamesTenantNotConsumed(t *testing.T) {
+	_, js := connect(t, startNATS(t))
+	acme := newOrg(t, testToken)
+	globex := newOrg(t, testToken)
+	log, _ := observed(t)
+	w := startWorker(t, js, []Tenant{{Name: "acme", Okta: acme.client},
+		{Name: "globex", Okta: globex.client}}, testConfig(), WithLogger(log))
+	require.NoError(t, w.Ready())
+
+	// With its consumer gone and the consumer unable to be created again
+	// (an operator deleted the stream), no replica consumes the tenants:
+	// readiness says so until the consumption is back.
+	ctx := context.Background()
+	require.NoError(t, js.DeleteStream(ctx, DefaultRequestsStream))
+	require.Eventually(t, func() bool {
+		err := w.Ready()
+		return err != nil && strings.Contains(err.Error(), "acme, globex")
+	}, waitFor, poll, "readiness did not report the tenants")
+	code, body := get(t, w.HealthHandler(), "/readyz")
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Contains(t, body, "not consuming tenants acme, globex")
 }
