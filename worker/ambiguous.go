@@ -42,7 +42,7 @@ func (t *tenant) disambiguate(ctx context.Context, j *job, data json.RawMessage,
 		j.log.Warn("reading the user of an ambiguous create failed", zap.Error(gerr))
 		return nil, gerr
 	}
-	if t.createdByUs(j, u, want) {
+	if t.createdByUs(j, u, want, t.oktaOffset(err)) {
 		j.log.Info("ambiguous create resolved: the user is the one an earlier attempt created",
 			zap.String(keyUserID, u.ID))
 		return u.JSON, nil
@@ -50,11 +50,24 @@ func (t *tenant) disambiguate(ctx context.Context, j *job, data json.RawMessage,
 	return nil, &conflictError{err: err, userID: u.ID}
 }
 
+// oktaOffset estimates how far Okta's clock is ahead of the worker's
+// from the Date of Okta's answer to the call that just failed: 0 when the
+// answer had none.
+func (t *tenant) oktaOffset(err error) time.Duration {
+	var oe *okta.Error
+	if !errors.As(err, &oe) || oe.RateLimit.Date.IsZero() {
+		return 0
+	}
+	return oe.RateLimit.Date.Sub(t.w.clock.Now())
+}
+
 // createdByUs reports whether u can only be the user an earlier attempt
-// of j created: created no earlier than the first attempt began (less
-// CreateSkew, for Okta's clock and its whole-second timestamps) and
-// holding every profile attribute the request asked for.
-func (t *tenant) createdByUs(j *job, u *okta.User, want okta.NewUser) bool {
+// of j created: created no earlier than the first attempt began, moved
+// to Okta's clock by offset, less CreateSkew (Okta's timestamps are whole
+// seconds, and the offset is measured to a second), and holding every
+// profile attribute the request asked for.
+func (t *tenant) createdByUs(j *job, u *okta.User, want okta.NewUser,
+	offset time.Duration) bool {
 	var got struct {
 		Created time.Time                  `json:"created"`
 		Profile map[string]json.RawMessage `json:"profile"`
@@ -66,7 +79,7 @@ func (t *tenant) createdByUs(j *job, u *okta.User, want okta.NewUser) bool {
 	if began.IsZero() {
 		began = j.start
 	}
-	if got.Created.Before(began.Add(-t.w.cfg.CreateSkew)) {
+	if got.Created.Before(began.Add(offset - t.w.cfg.CreateSkew)) {
 		return false
 	}
 	for k, v := range want.Profile {

@@ -19,7 +19,7 @@ import (
 const (
 	DefaultIdempotencyBucket = "okta-worker-outcomes"
 	DefaultIdempotencyTTL    = 24 * time.Hour
-	DefaultCreateSkew        = 2 * time.Minute
+	DefaultCreateSkew        = 5 * time.Second
 	DefaultMaxElapsed        = 2 * time.Minute
 	DefaultMaxDeliver        = 5
 )

@@ -108,7 +108,9 @@ func TestAmbiguousCreates(t *testing.T) {
 	tests := []struct {
 		name  string
 		seed  map[string]any // a user holding the login before the request, if any
+		age   time.Duration  // how long before the request the seeded user was created
 		clock func() clockwork.Clock
+		okta  time.Duration // Okta's clock ahead of the worker's
 		fault oktasim.Fault
 		want  messages.Code // "" for success
 	}{{
@@ -124,9 +126,16 @@ func TestAmbiguousCreates(t *testing.T) {
 		name: "5xx then matching user created long before the first attempt is a conflict",
 		seed: map[string]any{"login": "amb@example.com", "email": "amb@example.com",
 			"firstName": "Amb", "lastName": "Tester"},
-		clock: func() clockwork.Clock { return clockwork.NewFakeClockAt(time.Now().Add(time.Hour)) },
+		age:   time.Hour,
 		fault: oktasim.Fault503,
 		want:  messages.CodeConflict,
+	}, {
+		name: "created then timed out, okta's clock an hour behind and a fake worker clock",
+		clock: func() clockwork.Clock {
+			return clockwork.NewFakeClockAt(time.Now().Add(time.Minute))
+		},
+		okta:  -time.Hour,
+		fault: oktasim.FaultTimeoutAfterEffect,
 	}, {
 		name: "no earlier attempt: an existing user is a plain conflict",
 		seed: map[string]any{"login": "amb@example.com", "email": "amb@example.com",
@@ -137,11 +146,12 @@ func TestAmbiguousCreates(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			_, js := connect(t, startNATS(t))
 			acme := newOrg(t, testToken, oktasim.WithFaults(oktasim.Faults{
-				TimeoutDelay: 50 * time.Millisecond}))
+				TimeoutDelay: 50 * time.Millisecond}), oktasim.WithClockOffset(-tt.age))
 			var seeded string
 			if tt.seed != nil {
 				seeded = acme.sim.AddUser(tt.seed)
 			}
+			acme.sim.SetClockOffset(tt.okta)
 			if tt.fault != oktasim.FaultNone {
 				acme.sim.Inject(oktasim.Injection{Method: "POST", Path: "/api/v1/users",
 					Fault: tt.fault})

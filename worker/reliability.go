@@ -16,10 +16,11 @@ type Reliability struct {
 	// DefaultIdempotencyTTL.
 	IdempotencyTTL time.Duration
 
-	// CreateSkew is how much earlier than the first attempt Okta may
-	// stamp a user's creation and the user still count as created by
-	// that attempt (Okta's clock differs from ours and its timestamps
-	// are whole seconds); 0 means DefaultCreateSkew.
+	// CreateSkew is how much earlier than the first attempt (moved to
+	// Okta's clock with the offset the Date of Okta's answers shows) Okta
+	// may stamp a user's creation and the user still count as created by
+	// that attempt: Okta's timestamps are whole seconds and the offset is
+	// known to about a second; 0 means DefaultCreateSkew.
 	CreateSkew time.Duration
 
 	// MaxElapsed bounds the time one request spends retrying transient

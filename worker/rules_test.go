@@ -51,25 +51,30 @@ func TestCreatedByUs(t *testing.T) {
 		})}
 	}
 	tests := []struct {
-		name string
-		user *okta.User
-		want bool
+		name   string
+		user   *okta.User
+		offset time.Duration // Okta's clock ahead of the worker's
+		want   bool
 	}{
 		{name: "created after the first attempt", user: user(began.Add(3*time.Second), "Ada"),
 			want: true},
 		{name: "whole-second stamp just before", user: user(began.Truncate(time.Second), "Ada"),
 			want: true},
-		{name: "within the skew", user: user(began.Add(-90*time.Second), "Ada"), want: true},
-		{name: "before the skew", user: user(began.Add(-3*time.Minute), "Ada"), want: false},
+		{name: "within the skew", user: user(began.Add(-4*time.Second), "Ada"), want: true},
+		{name: "before the skew", user: user(began.Add(-6*time.Second), "Ada"), want: false},
+		{name: "okta's clock behind", user: user(began.Add(-10*time.Minute), "Ada"),
+			offset: -10 * time.Minute, want: true},
+		{name: "okta's clock ahead, created before", user: user(began.Add(5*time.Minute), "Ada"),
+			offset: 10 * time.Minute, want: false},
 		{name: "profile differs", user: user(began.Add(time.Second), "Grace"), want: false},
 		{name: "no created", user: &okta.User{ID: "00u1", JSON: json.RawMessage(`{"id":"00u1"}`)},
 			want: false},
 	}
-	tn := &tenant{w: &Worker{cfg: Config{Reliability: Reliability{CreateSkew: 2 * time.Minute}}}}
+	tn := &tenant{w: &Worker{cfg: Config{Reliability: Reliability{CreateSkew: 5 * time.Second}}}}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			j := &job{began: began}
-			assert.Equal(t, tt.want, tn.createdByUs(j, tt.user, want))
+			assert.Equal(t, tt.want, tn.createdByUs(j, tt.user, want, tt.offset))
 		})
 	}
 }
