@@ -250,14 +250,15 @@ func chaosBatch(tenant string, sim *oktasim.Server, creates int) []chaosRequest 
 }
 
 // publishChaos publishes a request under msgID, retrying while the
-// cluster fails over.
+// cluster fails over. It runs on publisher goroutines, so it reports a
+// failure with assert rather than stopping the test.
 func publishChaos(t *testing.T, js jetstream.JetStream, r chaosRequest, msgID string) {
 	body := map[string]any{"id": r.id}
 	for k, v := range r.body {
 		body[k] = v
 	}
 	subject := messages.Subjects{}.Request(r.tenant, r.action)
-	require.Eventually(t, func() bool {
+	assert.Eventually(t, func() bool {
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
 		defer cancel()
 		_, err := js.Publish(ctx, subject, mustJSON(body), jetstream.WithMsgID(msgID))
