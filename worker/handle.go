@@ -39,10 +39,12 @@ type job struct {
 	ambiguous bool
 }
 
-// handle processes one delivery of a request: decode it, call Okta
-// (waiting at the tenant's gate and retrying as needed), publish the
-// reply, then acknowledge. A request still running when ctx is cancelled
-// (the shutdown grace period is over) is handed back unanswered.
+// handle processes one delivery of a request: decode it, claim its
+// idempotency record (a request answered before gets its recorded reply
+// again, see [tenant.admit]), call Okta (waiting at the tenant's gate and
+// retrying as needed), record the outcome, publish the reply, then
+// acknowledge. A request still running when ctx is cancelled (the
+// shutdown grace period is over) is handed back unanswered.
 func (t *tenant) handle(ctx context.Context, msg jetstream.Msg) {
 	j := t.newJob(msg)
 	defer t.recoverJob(j)
