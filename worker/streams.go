@@ -33,8 +33,8 @@ func (w *Worker) ensureStreams(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	// Dead letters are kept until an operator removes them; later issues
-	// fill this stream, it is created now so that its name is taken.
+	// Dead letters are kept until an operator replays or removes them
+	// (see dead.go).
 	dead := func(c *jetstream.StreamConfig) { c.Retention = jetstream.LimitsPolicy }
 	_, err = w.upsertStream(ctx, w.cfg.DeadStream, w.cfg.Subjects.Deads(), dead)
 	return err
