@@ -254,3 +254,35 @@ func TestTakesOverRecordOfVanishedMessage(t *testing.T) {
 	assert.Equal(t, 1,
 		logs.FilterMessage("request id held by a message that is gone, taking it over").Len())
 }
+
+func TestDuplicateWaitsForRequestInFlight(t *testing.T) {
+	_, js := connect(t, startNATS(t))
+	acme := newOrg(t, testToken, oktasim.WithFaults(oktasim.Faults{
+		TimeoutDelay: 300 * time.Millisecond}))
+	// The first create is held, then times out; its retry succeeds.
+	acme.sim.Inject(oktasim.Injection{Method: "POST", Path: "/api/v1/users",
+		Fault: oktasim.FaultTimeout})
+	log, logs := observed(t)
+	startWorker(t, js, []Tenant{{Name: "acme", Okta: acme.client}}, testConfig(),
+		WithLogger(log))
+	subject := messages.Subjects{}.Request("acme", messages.ActionCreateUser)
+
+	request(t, js, subject, "busy-msg-1", createBody("busy-1", "busy@example.com", "Busy"))
+	require.Eventually(t, func() bool { return acme.sim.InFlight() == 1 }, waitFor, poll,
+		"the first create never reached okta")
+	request(t, js, subject, "busy-msg-2", createBody("busy-1", "busy@example.com", "Busy"))
+
+	require.Eventually(t, func() bool {
+		return streamMsgs(t, js, DefaultRequestsStream) == 0
+	}, waitFor, poll, "requests not settled")
+	got, err := repliesTo(js, "busy-1")
+	require.NoError(t, err)
+	require.Len(t, got, 1)
+	assert.True(t, got[0].Success, "%+v", got[0].Error)
+	assert.Equal(t, 2, got[0].Attempts)
+	assert.Equal(t, 1, acme.sim.CountByLogin("busy@example.com"))
+	assert.Equal(t, 1,
+		logs.FilterMessage("request id held by another message, waiting for its outcome").Len())
+	assert.Equal(t, 1,
+		logs.FilterMessage("request already answered, sending the recorded reply again").Len())
+}
