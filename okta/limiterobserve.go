@@ -183,10 +183,10 @@ func (l *Limiter) pause(b *bucketState, obs Observation, reset time.Time,
 	if until.After(b.held) {
 		b.held, b.heldFor = until, why
 	}
-	if b.noted.Equal(reset) && why == waitPause {
+	if b.pauseNoted.Equal(reset) && why == waitPause {
 		return nil
 	}
-	b.noted = reset
+	b.pauseNoted = reset
 	kind := EventPause
 	if bad {
 		kind = EventBackoff

@@ -52,9 +52,11 @@ type bucketState struct {
 	heldFor waitReason
 	// badStreak counts consecutive 429s with unusable headers.
 	badStreak int
-	// noted is the reset of the window whose throttle or pause was
-	// reported last, so each is reported once.
-	noted time.Time
+	// throttleNoted and pauseNoted are the resets of the windows whose
+	// throttle and pause were reported last, so that each is reported
+	// once per window.
+	throttleNoted time.Time
+	pauseNoted    time.Time
 }
 
 // newBucketState returns the state of a bucket nothing is known about.
@@ -280,10 +282,10 @@ func (l *Limiter) noteWaitLocked(now time.Time, name Bucket, d time.Duration,
 		return nil
 	}
 	b := l.buckets[name]
-	if b.noted.Equal(b.reset) {
+	if b.throttleNoted.Equal(b.reset) || b.pauseNoted.Equal(b.reset) {
 		return nil
 	}
-	b.noted = b.reset
+	b.throttleNoted = b.reset
 	return []LimiterEvent{l.eventLocked(EventThrottle, b, now, d)}
 }
 

@@ -325,3 +325,30 @@ func TestClientWithLimiterWaitsAndReports(t *testing.T) {
 	assert.Len(t, f.received(), 1, "the second call never reached Okta")
 	assert.NotContains(t, err.Error(), testToken)
 }
+
+// TestLimiterPauseAfterThrottleIsReported shows the two reports kept
+// apart: a window whose throttle was reported still reports a 429 that
+// comes in it (a request of another replica's turn, say).
+func TestLimiterPauseAfterThrottleIsReported(t *testing.T) {
+	l, clock, log := newClockedLimiter(t)
+	runSteps(t, l, withNarrowed(
+		step{at: 2 * time.Second, op: take(bUsers)},
+		step{at: 2 * time.Second, op: answer(bUsers, 2*time.Second, 200,
+			rlAt(10, 0, 20*time.Second, 2*time.Second))},
+	))
+	clock.Advance(2 * time.Second)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	waiting := waitAsync(ctx, l, bUsers)
+	blockUntil(t, clock, 1)
+	l.ObserveAt(bUsers, Observation{Sent: lt0.Add(time.Second), Received: lt0.Add(2 * time.Second),
+		Status: 429, RateLimit: rlAt(10, 0, 20*time.Second, 2*time.Second)})
+	cancel()
+	assert.Nil(t, receive(t, waiting))
+
+	events := log.all()
+	require.Len(t, events, 2)
+	assert.Equal(t, EventThrottle, events[0].Kind)
+	assert.Equal(t, EventPause, events[1].Kind)
+	assert.Equal(t, bUsers, events[1].Bucket)
+}
