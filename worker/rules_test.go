@@ -203,3 +203,26 @@ func TestReliabilityValidation(t *testing.T) {
 		})
 	}
 }
+
+func TestReplaySelect(t *testing.T) {
+	letter := DeadLetter{ID: "r1", Tenant: "acme"}
+	tests := []struct {
+		name string
+		sel  ReplaySelect
+		want bool
+	}{
+		{name: "by id", sel: ReplaySelect{ID: "r1"}, want: true},
+		{name: "by other id", sel: ReplaySelect{ID: "r2"}, want: false},
+		{name: "by id and tenant", sel: ReplaySelect{ID: "r1", Tenant: "acme"}, want: true},
+		{name: "by id of another tenant", sel: ReplaySelect{ID: "r1", Tenant: "globex"}},
+		{name: "by tenant", sel: ReplaySelect{Tenant: "acme"}, want: true},
+		{name: "by other tenant", sel: ReplaySelect{Tenant: "globex"}},
+		{name: "all", sel: ReplaySelect{All: true}, want: true},
+		{name: "nothing", sel: ReplaySelect{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			assert.Equal(t, tt.want, tt.sel.matches(letter))
+		})
+	}
+}
