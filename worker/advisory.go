@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/nats-io/nats.go/jetstream"
 	"go.uber.org/zap"
@@ -70,8 +71,7 @@ func (w *Worker) runAdvisories(ctx context.Context) {
 			n = 0
 			select {
 			case <-ctx.Done():
-				cc.Drain()
-				<-cc.Closed()
+				w.stopAdvisories(cc)
 				return
 			case <-cc.Closed():
 			}
@@ -81,6 +81,20 @@ func (w *Worker) runAdvisories(ctx context.Context) {
 		if !sleepReal(ctx, restartDelay(max(n, 1))) {
 			return
 		}
+	}
+}
+
+// stopAdvisories drains the consumption so that an advisory being
+// handled is finished, giving up after FinishTimeout (a connection that
+// is gone never confirms the drain).
+func (w *Worker) stopAdvisories(cc jetstream.ConsumeContext) {
+	cc.Drain()
+	tm := time.NewTimer(w.cfg.FinishTimeout)
+	defer tm.Stop()
+	select {
+	case <-cc.Closed():
+	case <-tm.C:
+		cc.Stop()
 	}
 }
 
