@@ -10,10 +10,32 @@ import (
 	"github.com/nats-io/nats.go"
 )
 
-// health tracks which tenants' consumptions are running, for readiness.
+// health tracks which tenants' consumptions are running, for readiness,
+// and which this replica gave up, for liveness.
 type health struct {
-	mu      sync.Mutex
-	stopped map[string]bool // tenants whose consumption is not running
+	mu        sync.Mutex
+	stopped   map[string]bool // tenants whose consumption is not running
+	abandoned []string        // tenants whose consumption kept ending
+}
+
+// abandon records that the replica gave a tenant up.
+func (h *health) abandon(tenant string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.abandoned = append(h.abandoned, tenant)
+}
+
+// Live returns nil unless this replica gave up consuming a tenant whose
+// consumption kept ending; restarting the process is then the remedy,
+// and the error says which tenants.
+func (w *Worker) Live() error {
+	w.health.mu.Lock()
+	defer w.health.mu.Unlock()
+	if len(w.health.abandoned) > 0 {
+		return fmt.Errorf("worker: gave up consuming tenants %s",
+			strings.Join(w.health.abandoned, ", "))
+	}
+	return nil
 }
 
 // set records whether a tenant's consumption is running.
@@ -66,22 +88,26 @@ func (w *Worker) Ready() error {
 	return nil
 }
 
-// HealthHandler serves /livez (200 while the process runs) and /readyz
-// (200 when [Worker.Ready] returns nil, else 503 with the reason).
+// HealthHandler serves /livez (200 when [Worker.Live] returns nil) and
+// /readyz (200 when [Worker.Ready] returns nil); otherwise 503 with the
+// reason.
 func (w *Worker) HealthHandler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /livez", func(rw http.ResponseWriter, _ *http.Request) {
+	mux.HandleFunc("GET /livez", probe(w.Live, "ok"))
+	mux.HandleFunc("GET /readyz", probe(w.Ready, "ready"))
+	return mux
+}
+
+// probe answers a health check: 200 and ok when check returns nil, else
+// 503 and the error.
+func probe(check func() error, ok string) http.HandlerFunc {
+	return func(rw http.ResponseWriter, _ *http.Request) {
 		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		_, _ = fmt.Fprintln(rw, "ok")
-	})
-	mux.HandleFunc("GET /readyz", func(rw http.ResponseWriter, _ *http.Request) {
-		rw.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		if err := w.Ready(); err != nil {
+		if err := check(); err != nil {
 			rw.WriteHeader(http.StatusServiceUnavailable)
 			_, _ = fmt.Fprintln(rw, err)
 			return
 		}
-		_, _ = fmt.Fprintln(rw, "ready")
-	})
-	return mux
+		_, _ = fmt.Fprintln(rw, ok)
+	}
 }

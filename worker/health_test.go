@@ -133,3 +133,18 @@ func TestReadinessNamesTenantNotConsumed(t *testing.T) {
 	assert.Equal(t, http.StatusServiceUnavailable, code)
 	assert.Contains(t, body, "not consuming tenants acme, globex")
 }
+
+func TestLivenessFailsForAbandonedTenant(t *testing.T) {
+	_, js := connect(t, startNATS(t))
+	acme := newOrg(t, testToken)
+	w, err := New(js, []Tenant{{Name: "acme", Okta: acme.client}}, testConfig())
+	require.NoError(t, err)
+	code, _ := get(t, w.HealthHandler(), "/livez")
+	assert.Equal(t, http.StatusOK, code)
+
+	// What serve records after a consumption kept ending.
+	w.health.abandon("acme")
+	code, body := get(t, w.HealthHandler(), "/livez")
+	assert.Equal(t, http.StatusServiceUnavailable, code)
+	assert.Contains(t, body, "gave up consuming tenants acme")
+}

@@ -135,6 +135,7 @@ func (t *tenant) serve(ctx context.Context, p *pool, started func()) jetstream.C
 		if restarts > maxRestarts {
 			t.log.Error("consumption keeps ending, tenant abandoned by this replica",
 				zap.Int(keyRestarts, restarts-1))
+			t.w.health.abandon(t.name)
 			<-ctx.Done()
 			return nil
 		}
