@@ -152,8 +152,11 @@ func TestReplyFailureIsNotAcked(t *testing.T) {
 	require.NoError(t, err)
 	acme := newOrg(t, testToken)
 	log, logs := observed(t)
-	startWorker(t, js, []Tenant{{Name: "acme", Okta: acme.client}}, testConfig(),
-		WithLogger(log))
+	// Enough deliveries that the request is not dead-lettered while the
+	// test watches it come back (TestOutOfDeliveries covers that).
+	cfg := testConfig()
+	cfg.MaxDeliver = 1000
+	startWorker(t, js, []Tenant{{Name: "acme", Okta: acme.client}}, cfg, WithLogger(log))
 
 	request(t, js, "okta.requests.acme.list_type_id_options", "full-1",
 		map[string]any{"id": "full-1", "reply_to": "app.full.r1"})
