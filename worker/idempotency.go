@@ -179,26 +179,32 @@ type outcome struct {
 // Recording comes before publishing, so that a crash between the two
 // publishes the recorded reply again instead of calling Okta again.
 func (t *tenant) settle(ctx context.Context, c *claim, out outcome) (outcome, error) {
-	rec := c.rec
-	rec.State, rec.Subject, rec.MsgID, rec.Reply = stateDone, out.subject, out.msgID, out.reply
-	_, err := t.w.kv().Update(ctx, c.key, mustJSON(rec), c.rev)
-	if err == nil {
-		return out, nil
+	for range 3 {
+		rec := c.rec
+		rec.State, rec.Subject, rec.MsgID, rec.Reply = stateDone, out.subject, out.msgID, out.reply
+		_, err := t.w.kv().Update(ctx, c.key, mustJSON(rec), c.rev)
+		if err == nil {
+			return out, nil
+		}
+		if !errors.Is(err, jetstream.ErrKeyExists) &&
+			!errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
+			return outcome{}, fmt.Errorf("worker: recording outcome: %w", err)
+		}
+		// Someone else wrote the record: a done record's reply wins; a
+		// record still started by this message is written again.
+		now, err := readClaim(ctx, t.w.kv(), c.key, c.rec.Seq)
+		switch {
+		case err != nil:
+			return outcome{}, fmt.Errorf("worker: re-reading outcome: %w", err)
+		case now.kind == claimDone:
+			return now.rec.outcome(), nil
+		case now.kind == claimBusy:
+			// Taken over by a newer message, which will answer.
+			return outcome{}, errSuperseded
+		}
+		c = now
 	}
-	if !errors.Is(err, jetstream.ErrKeyExists) &&
-		!errors.Is(err, jetstream.ErrKeyRevisionMismatch) {
-		return outcome{}, fmt.Errorf("worker: recording outcome: %w", err)
-	}
-	// Someone else wrote the record; if it is done, its reply wins.
-	now, err := readClaim(ctx, t.w.kv(), c.key, c.rec.Seq)
-	if err != nil {
-		return outcome{}, fmt.Errorf("worker: re-reading outcome: %w", err)
-	}
-	if now.kind == claimDone {
-		return now.rec.outcome(), nil
-	}
-	// The record was taken over by a newer message, which will answer.
-	return outcome{}, errSuperseded
+	return outcome{}, errors.New("worker: idempotency record keeps changing")
 }
 
 // outcome returns the recorded reply and where it went.
