@@ -67,7 +67,7 @@ func BenchmarkRateLimit(b *testing.B) {
 func benchWorker(b *testing.B, replicas int, skew time.Duration) {
 	o := startOrg(b, scale(skew), 20)
 	acme := tenant{name: "acme", org: o}
-	nc, js, _ := startStack(b, replicas, []tenant{acme})
+	nc, js, rs := startStack(b, replicas, []tenant{acme})
 	n := *flagLimit * *flagWindows
 	got := listen(b, nc, acme.name, n)
 	start := time.Now()
@@ -75,6 +75,11 @@ func benchWorker(b *testing.B, replicas int, skew time.Duration) {
 	got.wait(b, time.Duration(*flagWindows)*(*flagWindow)*4+time.Minute)
 	report(b, measure(o.rec.all(), *flagLimit, *flagWindow, replicas), replicas,
 		time.Since(start))
+	var widths []time.Duration
+	for _, r := range rs {
+		widths = append(widths, r.limiters[acme.name].Stats().ClockOffset.Width())
+	}
+	b.Logf("width of each replica's estimate of Okta's clock at the end: %v", widths)
 	if f := got.failures(); len(f) > 0 {
 		b.Errorf("failed replies: %v", f)
 	}
