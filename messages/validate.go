@@ -54,10 +54,12 @@ func checkID(s string) string {
 func notPrintable(r rune) bool { return !unicode.IsPrint(r) || unicode.IsSpace(r) }
 
 // replyToCheck returns the check of reply_to for the deployment s: a
-// NATS publish subject that is not reserved and does not lead back into
-// the requests stream, where a reply would be taken for a request.
+// NATS publish subject that is not reserved and lies outside the
+// deployment's own namespace. Under <prefix>. a reply could be taken for
+// a new request, land among the dead letters, or pass for another
+// tenant's reply on <prefix>.replies.
 func (s Subjects) replyToCheck() check {
-	requests := s.join("requests") + "."
+	own := s.prefix() + "."
 	return func(v string) string {
 		switch {
 		case v == "" || len(v) > maxSubjectBytes:
@@ -67,9 +69,10 @@ func (s Subjects) replyToCheck() check {
 				"without wildcards (* >), whitespace or control characters"
 		case strings.HasPrefix(v, "$"):
 			return "must not start with $, which NATS reserves for its own subjects"
-		case strings.HasPrefix(v, requests):
-			return "must not be under " + requests + ", where the reply would be " +
-				"taken for a new request"
+		case strings.HasPrefix(v, own) || v == s.prefix():
+			return "must not be under " + own + ", the worker's own requests, " +
+				"replies and dead letters; leave it out to get the reply on " +
+				s.join("replies") + ".<tenant>.<action>"
 		}
 		return ""
 	}
