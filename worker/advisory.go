@@ -158,7 +158,9 @@ func (w *Worker) buryRequest(ctx context.Context, a maxDeliveries) error {
 	if err != nil {
 		return err
 	}
-	if verdict != deathDuplicate {
+	if verdict == deathDuplicate {
+		log.Info("duplicate out of deliveries removed; the message holding its id answers it")
+	} else {
 		if err := w.lastWords(ctx, raw, a, out, verdict); err != nil {
 			return err
 		}

@@ -167,3 +167,31 @@ func TestOutOfDeliveries(t *testing.T) {
 		})
 	}
 }
+
+func TestDuplicateOutOfDeliveriesIsOnlyRemoved(t *testing.T) {
+	// The original is held by Okta (and kept alive); its duplicate waits,
+	// hands itself back and runs out of deliveries. It is removed without
+	// a reply or a dead letter: the original answers the id.
+	_, js := connect(t, startNATS(t))
+	acme := newOrg(t, testToken)
+	acme.sim.Inject(oktasim.Injection{Fault: oktasim.FaultTimeout, Count: 100})
+	cfg := testConfig()
+	cfg.MaxDeliver = 2
+	cfg.AckWait = time.Second
+	cfg.ShutdownGrace = 50 * time.Millisecond
+	log, logs := observed(t)
+	startWorker(t, js, []Tenant{{Name: "acme", Okta: acme.client}}, cfg, WithLogger(log))
+	subject := messages.Subjects{}.Request("acme", messages.ActionListTypeIDOptions)
+
+	request(t, js, subject, "orig", map[string]any{"id": "dup-od-1"})
+	require.Eventually(t, func() bool { return acme.sim.InFlight() == 1 }, waitFor, poll)
+	request(t, js, subject, "again", map[string]any{"id": "dup-od-1"})
+	msg := "duplicate out of deliveries removed; the message holding its id answers it"
+	require.Eventually(t, func() bool { return logs.FilterMessage(msg).Len() == 1 },
+		waitFor, poll, "the duplicate was not removed")
+	assert.Equal(t, uint64(1), streamMsgs(t, js, DefaultRequestsStream), "original kept")
+	assert.Zero(t, streamMsgs(t, js, DefaultDeadStream))
+	got, err := repliesTo(js, "dup-od-1")
+	require.NoError(t, err)
+	assert.Empty(t, got, "only the original answers")
+}
