@@ -70,3 +70,32 @@ func waitForConsumer(t *testing.T, url, tenant string) {
 		return err == nil
 	}, 15*time.Second, 20*time.Millisecond)
 }
+
+// TestReplyReaderKeepsRepliesStoredBeforeTheFirstRead pins the reader
+// submit uses: a reply stored after the reader was made but before its
+// first read must still be read.
+func TestReplyReaderKeepsRepliesStoredBeforeTheFirstRead(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	srv, err := startEmbeddedNATS("127.0.0.1:0", t.TempDir())
+	require.NoError(t, err)
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	nc, err := nats.Connect(srv.ClientURL())
+	require.NoError(t, err)
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	require.NoError(t, err)
+	_, err = js.CreateStream(ctx, jetstream.StreamConfig{Name: "R", Subjects: []string{"r.>"}})
+	require.NoError(t, err)
+	_, err = js.Publish(ctx, "r.t.get_user", []byte(`{"id":"old"}`))
+	require.NoError(t, err)
+
+	cons, err := replyReader(ctx, js, "R", "r.t.get_user")
+	require.NoError(t, err)
+	_, err = js.Publish(ctx, "r.t.get_user", []byte(`{"id":"mine","success":true}`))
+	require.NoError(t, err)
+
+	r, err := awaitReply(ctx, cons, "mine")
+	require.NoError(t, err)
+	assert.True(t, r.Success)
+}

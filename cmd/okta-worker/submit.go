@@ -61,9 +61,7 @@ func submitCommand(fs *flag.FlagSet) func(context.Context) error {
 	}
 }
 
-// submit publishes one request and returns its reply. It starts reading
-// the replies stream from "now" before publishing, so the reply cannot
-// slip past it.
+// submit publishes one request and returns its reply.
 func submit(ctx context.Context, f submitFlags) (messages.Reply, error) {
 	nc, err := nats.Connect(f.natsURL, nats.Name("okta-worker submit"))
 	if err != nil {
@@ -79,12 +77,9 @@ func submit(ctx context.Context, f submitFlags) (messages.Reply, error) {
 	if f.id == "" {
 		f.id = newRequestID()
 	}
-	cons, err := js.OrderedConsumer(ctx, f.repliesStream, jetstream.OrderedConsumerConfig{
-		FilterSubjects: []string{subjects.Reply(f.tenant, action)},
-		DeliverPolicy:  jetstream.DeliverNewPolicy,
-	})
+	cons, err := replyReader(ctx, js, f.repliesStream, subjects.Reply(f.tenant, action))
 	if err != nil {
-		return messages.Reply{}, fmt.Errorf("reading stream %s: %w", f.repliesStream, err)
+		return messages.Reply{}, err
 	}
 	body, err := json.Marshal(messages.Request{ID: f.id, Params: json.RawMessage(f.params)})
 	if err != nil {
@@ -95,6 +90,27 @@ func submit(ctx context.Context, f submitFlags) (messages.Reply, error) {
 		return messages.Reply{}, fmt.Errorf("publishing to %s: %w", subject, err)
 	}
 	return awaitReply(ctx, cons, f.id)
+}
+
+// replyReader returns a reader of the replies on subject stored after
+// this moment. It starts at a fixed stream sequence rather than at
+// "new": an ordered consumer may be re-created on its first read, and
+// "new" would then skip a reply stored in between.
+func replyReader(ctx context.Context, js jetstream.JetStream, stream,
+	subject string) (jetstream.Consumer, error) {
+	s, err := js.Stream(ctx, stream)
+	if err != nil {
+		return nil, fmt.Errorf("reading stream %s: %w", stream, err)
+	}
+	info, err := s.Info(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("reading stream %s: %w", stream, err)
+	}
+	return js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
+		FilterSubjects: []string{subject},
+		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
+		OptStartSeq:    info.State.LastSeq + 1,
+	})
 }
 
 // awaitReply reads replies until the one for id arrives.
