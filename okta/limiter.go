@@ -154,9 +154,9 @@ func WithLimiterEvents(f func(LimiterEvent)) LimiterOption {
 // Limiter paces and holds the requests of one Okta org (one tenant) so
 // that they stay within the org's rate limits, per bucket. A Limiter is
 // shared by every [Client] of the org in the process (see
-// [WithLimiter]); replicas in other processes are not told about, but
-// their consumption shows in the X-Rate-Limit-Remaining of the answers
-// this one sees. It is safe for concurrent use.
+// [WithLimiter]); replicas in other processes tell it nothing, but their
+// consumption shows in the X-Rate-Limit-Remaining of the answers this
+// one sees. It is safe for concurrent use.
 //
 // Per bucket it keeps the limit, the lowest remaining count and the
 // reset of the current window, all on Okta's clock, which it relates to
@@ -167,7 +167,9 @@ func WithLimiterEvents(f func(LimiterEvent)) LimiterOption {
 // what other replicas are expected to spend first) is gone; and the
 // pace that spreads the budget that is left evenly until the reset.
 // While a bucket's window is unknown or over, one request at a time
-// goes out to learn the new one.
+// goes out to learn the new one; while the estimate of Okta's clock is
+// wide, the last unit of a window goes at the instant the estimate puts
+// the reset at, which narrows it.
 //
 // The decisions are pure functions of an instant ([Limiter.DelayAt],
 // [Limiter.TakeAt], [Limiter.ObserveAt]); [Limiter.Wait] and [Permit]
