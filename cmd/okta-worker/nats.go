@@ -91,3 +91,14 @@ func redactURL(urls string) string {
 	}
 	return strings.Join(parts, ",")
 }
+
+// closeFlushTimeout bounds the last round trip to NATS at shutdown.
+const closeFlushTimeout = 2 * time.Second
+
+// closeNATS closes nc after a round trip to the server, so the acks and
+// hand-backs the worker sent last have reached the server before the
+// connection goes.
+func closeNATS(nc *nats.Conn) {
+	_ = nc.FlushTimeout(closeFlushTimeout)
+	nc.Close()
+}

@@ -111,7 +111,7 @@ func runWorker(ctx context.Context, f runFlags, log *zap.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer nc.Close()
+	defer closeNATS(nc)
 	return f.reliability.serveWithHealth(ctx, nc, tenants, f.worker, log)
 }
 
