@@ -52,6 +52,14 @@ func TestRunAndSubmit(t *testing.T) {
 	require.True(t, r.Success, "%+v", r.Error)
 	assert.Contains(t, string(r.Data), `"login":"newcomer@example.com"`)
 
+	// The same request id again, moments later: the worker answers from
+	// its record without calling Okta, and the stream drops that reply
+	// as a duplicate, so submit must find the first one.
+	sf.id = r.ID
+	again, err := submit(ctx, sf)
+	require.NoError(t, err)
+	assert.Equal(t, r, again)
+
 	cancel()
 	require.NoError(t, <-runDone)
 	<-simDone

@@ -79,7 +79,8 @@ func submit(ctx context.Context, f submitFlags) (messages.Reply, error) {
 	}
 	cons, err := replyReader(ctx, js, f.repliesStream, subjects.Reply(f.tenant, action))
 	if err != nil {
-		return messages.Reply{}, err
+		return messages.Reply{}, fmt.Errorf("reading replies from stream %s: %w",
+			f.repliesStream, err)
 	}
 	body, err := json.Marshal(messages.Request{ID: f.id, Params: json.RawMessage(f.params)})
 	if err != nil {
@@ -92,24 +93,24 @@ func submit(ctx context.Context, f submitFlags) (messages.Reply, error) {
 	return awaitReply(ctx, cons, f.id)
 }
 
-// replyReader returns a reader of the replies on subject stored after
-// this moment. It starts at a fixed stream sequence rather than at
-// "new": an ordered consumer may be re-created on its first read, and
-// "new" would then skip a reply stored in between.
+// replyLookback is how far back in the replies stream submit looks for
+// its reply. It covers the stream's duplicate window (5 minutes by
+// default), so that when the same request id was answered a moment ago
+// the recorded reply, which the worker publishes again and the stream
+// drops as a duplicate, is still found.
+const replyLookback = 10 * time.Minute
+
+// replyReader returns a reader of the replies on subject stored since
+// replyLookback ago. It starts at a fixed instant rather than at "new":
+// an ordered consumer may be re-created on its first read, and "new"
+// would then skip a reply stored in between.
 func replyReader(ctx context.Context, js jetstream.JetStream, stream,
 	subject string) (jetstream.Consumer, error) {
-	s, err := js.Stream(ctx, stream)
-	if err != nil {
-		return nil, fmt.Errorf("reading stream %s: %w", stream, err)
-	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("reading stream %s: %w", stream, err)
-	}
+	since := time.Now().Add(-replyLookback)
 	return js.OrderedConsumer(ctx, stream, jetstream.OrderedConsumerConfig{
 		FilterSubjects: []string{subject},
-		DeliverPolicy:  jetstream.DeliverByStartSequencePolicy,
-		OptStartSeq:    info.State.LastSeq + 1,
+		DeliverPolicy:  jetstream.DeliverByStartTimePolicy,
+		OptStartTime:   &since,
 	})
 }
 
