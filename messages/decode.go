@@ -34,7 +34,8 @@ func (s Subjects) Decode(subject string, body []byte) (*Decoded, *Error) {
 	// address the error reply.
 	env, bodyErr := s.readEnvelope(body)
 	d.ID, d.ReplyTo, d.Request.Params = env.id, env.replyTo, env.params
-	if err := firstError(subjectErr, checkAction(action), bodyErr, env.err); err != nil {
+	sizeErr := checkSize(body)
+	if err := firstError(subjectErr, checkAction(action), sizeErr, bodyErr, env.err); err != nil {
 		return d, err
 	}
 	if err := env.matches(tenant, action); err != nil {
@@ -46,6 +47,20 @@ func (s Subjects) Decode(subject string, body []byte) (*Decoded, *Error) {
 	}
 	d.Params = params
 	return d, nil
+}
+
+// MaxBodyBytes bounds a request body. A user's profile is a few
+// kilobytes even with many custom attributes; the bound keeps every reply,
+// which carries the user back, well inside NATS's 1 MiB message limit.
+const MaxBodyBytes = 64 << 10
+
+// checkSize returns the error for a body larger than MaxBodyBytes.
+func checkSize(body []byte) *Error {
+	if len(body) <= MaxBodyBytes {
+		return nil
+	}
+	return invalidf("the request body is %d bytes; requests are limited to %d bytes",
+		len(body), MaxBodyBytes)
 }
 
 // checkAction returns the error for an unknown action; an empty action

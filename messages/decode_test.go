@@ -263,3 +263,18 @@ func TestDecodeErrorAddressesReply(t *testing.T) {
 		})
 	}
 }
+
+func TestDecodeRejectsOversizedBody(t *testing.T) {
+	nick := strings.Repeat("x", MaxBodyBytes)
+	body := `{"id":"big-1","params":{"user_id":"00u1","profile":{"nickName":"` + nick + `"}}}`
+	d, err := Subjects{}.Decode("okta.requests.acme.update_user", []byte(body))
+	require.NotNil(t, err)
+	assert.Equal(t, CodeInvalidRequest, err.Code)
+	assert.Contains(t, err.Message, "limited to 65536 bytes")
+	assert.Equal(t, "big-1", d.ID, "the error reply can still be addressed")
+
+	fits := `{"id":"ok-1","params":{"user_id":"00u1","profile":{"nickName":"` +
+		strings.Repeat("x", MaxBodyBytes-100) + `"}}}`
+	_, err = Subjects{}.Decode("okta.requests.acme.update_user", []byte(fits))
+	assert.Nil(t, err)
+}
