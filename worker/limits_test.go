@@ -104,13 +104,30 @@ func TestLimiterDecidesThePause(t *testing.T) {
 	assert.Equal(t, 3, a.sim.Requests()[oktasim.BucketGeneric],
 		"one request of a's reached Okta, and was refused")
 
-	// Time passes on the shared clock: a resumes at the reset and its
-	// three requests go through, two in the new window and one, throttled,
-	// in the next; none is refused.
+	// Time passes on the shared clock in steps the test sets. At the
+	// pause's end a resumes; its second request in the new window is
+	// paced towards the window's middle, so the clock moves in small
+	// steps until it is answered, far from the window's end, and then
+	// stands still: the third request, throttled, must wait for the next
+	// window, which one last step opens. None is refused.
+	throttleMsg := "okta rate limit budget spent, throttling until the reset"
+	until := consumerInfo(t, js, "a").Config.PauseUntil
+	require.NotNil(t, until, "the server holds the pause's end")
+	fc.Advance(until.Sub(fc.Now()) + time.Second)
 	require.Eventually(t, func() bool {
-		fc.Advance(time.Second)
-		return succeeded(js, aIDs) == 3
+		if succeeded(js, aIDs) == 2 {
+			return true
+		}
+		fc.Advance(100 * time.Millisecond)
+		return false
 	}, waitFor, poll, "tenant a not resumed")
+	require.Eventually(t, func() bool {
+		return len(entriesWith(logs, throttleMsg, keyTenant, "a")) > 0
+	}, waitFor, poll, "the third request not throttled")
+	assert.Equal(t, 2, succeeded(js, aIDs), "the third request waits for the next window")
+	fc.Advance(time.Minute + time.Second)
+	require.Eventually(t, func() bool { return succeeded(js, aIDs) == 3 }, waitFor, poll,
+		"the throttled request not sent in the next window")
 	assert.Equal(t, 6, a.sim.Requests()[oktasim.BucketGeneric])
 	assert.Equal(t, int64(1), a.limiter.Stats().TooManyRequests)
 
@@ -122,12 +139,10 @@ func TestLimiterDecidesThePause(t *testing.T) {
 	for _, e := range logs.FilterMessage("tenant paused after okta rate limit").All() {
 		assert.Equal(t, "debug", e.Level.String(), "the limiter's warning was the one")
 	}
-	throttled := entriesWith(logs, "okta rate limit budget spent, throttling until the reset",
-		keyTenant, "a")
+	throttled := entriesWith(logs, throttleMsg, keyTenant, "a")
 	require.NotEmpty(t, throttled)
 	assert.Equal(t, "info", throttled[0].Level.String(), "a throttle is normal operation")
-	assert.Empty(t, entriesWith(logs, "okta rate limit budget spent, throttling until the reset",
-		keyTenant, "b"))
+	assert.Empty(t, entriesWith(logs, throttleMsg, keyTenant, "b"))
 }
 
 // TestLimiterConcurrencyNeedsNoPause sends two requests to an org that
