@@ -28,12 +28,14 @@ type unknownTenants struct {
 	runs tracker
 }
 
-// listenUnknown subscribes to every request subject in the queue group
-// shared by all replicas, so each stray request is answered once.
+// listenUnknown subscribes to every subject under the requests prefix in
+// the queue group shared by all replicas, so each stray request is
+// answered once: those of unknown tenants, and those whose subject has
+// too few or too many tokens to name a tenant and an action.
 func (w *Worker) listenUnknown(ctx context.Context) (*unknownTenants, error) {
 	u := &unknownTenants{w: w, log: w.log, logs: rate.NewLimiter(logEvery, 1)}
 	nc := w.js.Conn()
-	subject := w.requestsPrefix() + "*.*"
+	subject := w.requestsPrefix() + ">"
 	sub, err := nc.QueueSubscribe(subject, w.cfg.QueueGroup, u.receive)
 	if err != nil {
 		return nil, fmt.Errorf("worker: subscribing to %s: %w", subject, err)
@@ -73,21 +75,37 @@ func (u *unknownTenants) receive(m *nats.Msg) {
 // and, when the publisher waits for a PubAck, an error in the JetStream
 // API's shape so that its publish fails with a clear message.
 func (u *unknownTenants) answer(m *nats.Msg) {
-	tenant, action, ok := strings.Cut(strings.TrimPrefix(m.Subject, u.w.requestsPrefix()), ".")
-	if !ok || u.w.known[tenant] {
-		return
+	rest := strings.TrimPrefix(m.Subject, u.w.requestsPrefix())
+	tenant, action, twoTokens := strings.Cut(rest, ".")
+	twoTokens = twoTokens && !strings.Contains(action, ".")
+	if u.w.known[tenant] {
+		return // the requests stream captures all of a tenant's subjects
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), u.w.cfg.FinishTimeout)
 	defer cancel()
 	if u.captured(ctx, m.Subject) {
 		return
 	}
+	if !twoTokens {
+		// No tenant and action to address a reply to: only a publisher
+		// waiting for its PubAck can be told.
+		u.respond(m, "okta-worker: subject must be "+u.w.requestsPrefix()+"<tenant>.<action>")
+		return
+	}
 	e := unknownTenantError(tenant)
 	u.reply(ctx, m, tenant, messages.Action(action), e)
-	if m.Reply != "" {
-		if err := m.Respond(apiErrorBody(e, tenant)); err != nil {
-			u.log.Debug("answering unknown-tenant publisher failed", zap.Error(err))
-		}
+	u.respond(m, apiErrorDescription(e, tenant))
+}
+
+// respond answers a publisher that waits for a PubAck with a JetStream
+// API error carrying desc, so that its publish fails at once with that
+// message instead of timing out.
+func (u *unknownTenants) respond(m *nats.Msg, desc string) {
+	if m.Reply == "" {
+		return
+	}
+	if err := m.Respond(apiErrorBody(desc)); err != nil {
+		u.log.Debug("answering a stray request's publisher failed", zap.Error(err))
 	}
 }
 
@@ -142,13 +160,17 @@ func unknownTenantError(tenant string) *messages.Error {
 			"check the subject's tenant token or ask the operator to add the tenant.", tenant)}
 }
 
-// apiErrorBody is a JetStream API error answer, which a JetStream client
-// waiting for a PubAck turns into an error carrying the description.
-func apiErrorBody(e *messages.Error, tenant string) []byte {
-	desc := "okta-worker: unknown tenant"
+// apiErrorDescription says why a request for tenant was refused.
+func apiErrorDescription(e *messages.Error, tenant string) string {
 	if e.Code == messages.CodeInvalidRequest {
-		desc = "okta-worker: invalid tenant name"
+		return fmt.Sprintf("okta-worker: invalid tenant name %q", tenant)
 	}
+	return fmt.Sprintf("okta-worker: unknown tenant %q", tenant)
+}
+
+// apiErrorBody is a JetStream API error answer, which a JetStream client
+// waiting for a PubAck turns into an error carrying desc.
+func apiErrorBody(desc string) []byte {
 	var body struct {
 		Error struct {
 			Code        int    `json:"code"`
@@ -156,7 +178,7 @@ func apiErrorBody(e *messages.Error, tenant string) []byte {
 		} `json:"error"`
 	}
 	body.Error.Code = 404
-	body.Error.Description = fmt.Sprintf("%s %q", desc, tenant)
+	body.Error.Description = desc
 	b, _ := json.Marshal(body) // a struct of strings and ints always encodes
 	return b
 }

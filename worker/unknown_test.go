@@ -58,6 +58,36 @@ func TestUnknownTenant(t *testing.T) {
 	assert.NotEmpty(t, logs.FilterMessage("request for an unknown tenant").All())
 }
 
+// TestMalformedRequestSubject publishes on subjects under the requests
+// prefix that name no tenant and action: no stream captures them, and
+// the publisher learns why at once instead of waiting for a timeout.
+func TestMalformedRequestSubject(t *testing.T) {
+	_, js := connect(t, startNATS(t))
+	acme := newOrg(t, testToken)
+	startWorker(t, js, []Tenant{{Name: "acme", Okta: acme.client}}, testConfig())
+
+	for _, subject := range []string{
+		"okta.requests.ghost", "okta.requests.ghost.get_user.extra",
+	} {
+		t.Run(subject, func(t *testing.T) {
+			_, err := js.Publish(context.Background(), subject, []byte(`{}`))
+			require.Error(t, err)
+			assert.Contains(t, err.Error(),
+				"okta-worker: subject must be okta.requests.<tenant>.<action>")
+		})
+	}
+
+	// A configured tenant's stream takes any subject under it; the
+	// worker answers that one with an invalid_request reply instead.
+	ack, err := js.Publish(context.Background(), "okta.requests.acme.get_user.extra",
+		[]byte(`{"id":"extra-1","params":{"user_id":"a@example.com"}}`))
+	require.NoError(t, err)
+	assert.Equal(t, DefaultRequestsStream, ack.Stream)
+	r := awaitReply(t, js, "extra-1")
+	require.NotNil(t, r.Error)
+	assert.Equal(t, messages.CodeInvalidRequest, r.Error.Code)
+}
+
 func TestUnknownTenantLeavesOtherStreamsAlone(t *testing.T) {
 	_, js := connect(t, startNATS(t))
 	ctx := context.Background()
