@@ -18,6 +18,7 @@ import (
 	"go.uber.org/zap"
 
 	"github.com/okta-worker/okta-worker/messages"
+	"github.com/okta-worker/okta-worker/okta"
 	"github.com/okta-worker/okta-worker/okta/oktasim"
 	"github.com/okta-worker/okta-worker/worker"
 )
@@ -125,7 +126,7 @@ func runDemo(ctx context.Context, f demoFlags, b batch, log *zap.Logger, out io.
 	}
 	defer nc.Close()
 
-	tenants, err := startDemoOrgs(ctx, f, log)
+	tenants, urls, err := startDemoOrgs(ctx, f, log)
 	if err != nil {
 		return err
 	}
@@ -138,6 +139,11 @@ func runDemo(ctx context.Context, f demoFlags, b batch, log *zap.Logger, out io.
 	}
 	fmt.Fprintf(out, "okta-worker demo: embedded NATS at %s, tenants acme and globex\n",
 		srv.ClientURL())
+	if err := spendBudget(ctx, urls["acme"], demoToken("acme"), f.acmeLimit); err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "another application on acme's org has just spent its create budget "+
+		"(%d requests): the worker learns it from a 429 and pauses acme\n", f.acmeLimit)
 	runErr := d.run(ctx, b)
 	printLimits(out, tenants)
 	cancel()
@@ -147,10 +153,41 @@ func runDemo(ctx context.Context, f demoFlags, b batch, log *zap.Logger, out io.
 	return runErr
 }
 
+// demoToken is the made-up API token of a demo org; it never leaves the
+// process.
+func demoToken(tenant string) string { return "demo-token-" + tenant }
+
+// spendBudget plays another application of the same org: it spends the
+// create bucket's budget behind the worker's back, as HR tools sharing
+// an org's limits do, so that the worker meets a 429 it could not
+// foresee and pauses the tenant.
+func spendBudget(ctx context.Context, url, token string, n int) error {
+	other, err := okta.NewClient(url, token)
+	if err != nil {
+		return err
+	}
+	for i := range n {
+		_, err := other.CreateUser(ctx, okta.NewUser{Profile: map[string]json.RawMessage{
+			"login":     jsonText(fmt.Sprintf("other.app.%d@example.com", i)),
+			"email":     jsonText(fmt.Sprintf("other.app.%d@example.com", i)),
+			"firstName": jsonText("Other"), "lastName": jsonText("App"),
+		}})
+		if err != nil {
+			return fmt.Errorf("demo: spending acme's budget: %w", err)
+		}
+	}
+	return nil
+}
+
+func jsonText(s string) json.RawMessage {
+	b, _ := json.Marshal(s) // a string always encodes
+	return b
+}
+
 // startDemoOrgs starts a simulated Okta org for each demo tenant on a
-// loopback port and returns the worker's view of them. The tokens are
-// made up here and never leave the process.
-func startDemoOrgs(ctx context.Context, f demoFlags, log *zap.Logger) ([]worker.Tenant, error) {
+// loopback port and returns the worker's view of them and their URLs.
+func startDemoOrgs(ctx context.Context, f demoFlags,
+	log *zap.Logger) ([]worker.Tenant, map[string]string, error) {
 	orgs := []struct {
 		name   string
 		limits oktasim.Limits
@@ -159,27 +196,29 @@ func startDemoOrgs(ctx context.Context, f demoFlags, log *zap.Logger) ([]worker.
 		{"globex", oktasim.Limits{Window: f.window}},
 	}
 	var tenants []worker.Tenant
+	urls := map[string]string{}
 	for _, o := range orgs {
-		token := "demo-token-" + o.name
+		token := demoToken(o.name)
 		sim := oktasim.New(oktasim.WithToken(token), oktasim.WithLimits(o.limits))
 		sim.AddUserType("contractor", "Contractor", "People on fixed-term contracts")
 		ln, err := net.Listen("tcp", "127.0.0.1:0")
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		urls[o.name] = "http://" + ln.Addr().String()
 		go func() {
 			if err := serveHTTP(ctx, ln, sim); err != nil {
 				log.Error("okta simulator stopped", zap.String("tenant", o.name), zap.Error(err))
 			}
 		}()
-		t, err := limitedTenant(o.name, "http://"+ln.Addr().String(), token,
+		t, err := limitedTenant(o.name, urls[o.name], token,
 			f.limits.limiterConfig(worker.Config{}))
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		tenants = append(tenants, t)
 	}
-	return tenants, nil
+	return tenants, urls, nil
 }
 
 // demo publishes a batch and checks its replies.
