@@ -23,7 +23,7 @@ func TestRetryable(t *testing.T) {
 		{"proxy error", 502, "", true},
 		{"read-only mode", 503, "E0000010", true},
 		{"gateway timeout", 504, "", true},
-		{"not implemented is final", 501, "", false},
+		{"501 is final", 501, "", false},
 		{"user still activating", 409, codeActivating, true},
 		{"other conflict", 409, "E0000195", false},
 		{"changed since read", 412, "", true},
