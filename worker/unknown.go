@@ -76,11 +76,11 @@ func (u *unknownTenants) receive(m *nats.Msg) {
 // API's shape so that its publish fails with a clear message.
 func (u *unknownTenants) answer(m *nats.Msg) {
 	rest := strings.TrimPrefix(m.Subject, u.w.requestsPrefix())
-	tenant, action, twoTokens := strings.Cut(rest, ".")
-	twoTokens = twoTokens && !strings.Contains(action, ".")
-	if u.w.known[tenant] {
-		return // the requests stream captures all of a tenant's subjects
+	tenant, action, hasAction := strings.Cut(rest, ".")
+	if hasAction && u.w.known[tenant] {
+		return // the requests stream captures every subject below a tenant
 	}
+	twoTokens := hasAction && !strings.Contains(action, ".")
 	ctx, cancel := context.WithTimeout(context.Background(), u.w.cfg.FinishTimeout)
 	defer cancel()
 	if u.captured(ctx, m.Subject) {

@@ -68,6 +68,7 @@ func TestMalformedRequestSubject(t *testing.T) {
 
 	for _, subject := range []string{
 		"okta.requests.ghost", "okta.requests.ghost.get_user.extra",
+		"okta.requests.acme", // a configured tenant, but no action
 	} {
 		t.Run(subject, func(t *testing.T) {
 			_, err := js.Publish(context.Background(), subject, []byte(`{}`))
