@@ -158,7 +158,8 @@ func (d *Dead) replayOne(ctx context.Context, kv jetstream.KeyValue, e DeadEntry
 func (d *Dead) restore(dl DeadLetter, dropPassword bool) ([]byte, error) {
 	if dl.PasswordRemoved && !dropPassword {
 		return nil, errors.New("its password was not kept (no dead-letter key was set); " +
-			"replay it without the password, or publish the request again with it")
+			"replay it without the password (--drop-password), or publish the request " +
+			"again with it")
 	}
 	if len(dl.Request) == 0 {
 		return nil, errors.New("the request body was not kept")

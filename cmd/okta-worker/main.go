@@ -56,7 +56,7 @@ func main() {
 }
 
 func dispatch(ctx context.Context, args []string, stderr io.Writer) error {
-	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
+	if len(args) == 0 || isHelp(args[0]) || args[0] == "help" {
 		fmt.Fprint(stderr, usage)
 		if len(args) == 0 {
 			return errors.New("no command given")
@@ -64,9 +64,16 @@ func dispatch(ctx context.Context, args []string, stderr io.Writer) error {
 		return flag.ErrHelp
 	}
 	name, rest := args[0], args[1:]
-	if name == "dead" && len(rest) > 0 {
+	if name == "dead" && len(rest) > 0 && !strings.HasPrefix(rest[0], "-") {
 		// "dead" has subcommands: the second word completes the name.
 		name, rest = name+" "+rest[0], rest[1:]
+	}
+	if name == "dead" {
+		fmt.Fprint(stderr, usage)
+		if len(rest) > 0 && isHelp(rest[0]) {
+			return flag.ErrHelp
+		}
+		return errors.New(`"dead" needs a subcommand: list or replay`)
 	}
 	cmd, ok := commands[name]
 	if !ok {
@@ -112,3 +119,5 @@ func applyEnv(fs *flag.FlagSet, lookup func(string) (string, bool)) error {
 func envName(flagName string) string {
 	return "OKTA_WORKER_" + strings.ToUpper(strings.ReplaceAll(flagName, "-", "_"))
 }
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "-help" || arg == "--help" }

@@ -52,3 +52,15 @@ func TestRunNeedsTenants(t *testing.T) {
 	require.Error(t, err)
 	assert.Contains(t, err.Error(), "--tenants")
 }
+
+func TestDispatchDeadNeedsASubcommand(t *testing.T) {
+	var stderr bytes.Buffer
+	err := dispatch(context.Background(), []string{"dead"}, &stderr)
+	require.Error(t, err)
+	assert.Contains(t, err.Error(), "list or replay")
+
+	stderr.Reset()
+	err = dispatch(context.Background(), []string{"dead", "-h"}, &stderr)
+	assert.ErrorIs(t, err, flag.ErrHelp)
+	assert.Contains(t, stderr.String(), "okta-worker dead replay")
+}

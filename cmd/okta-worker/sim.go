@@ -48,6 +48,11 @@ func defineSimOptions(fs *flag.FlagSet, l *oktasim.Limits, latency *time.Duratio
 	fs.DurationVar(latency, "latency", 0, "delay added to every answer")
 	fs.Float64Var(&faults.Rate5xx, "fault-5xx", 0, "fraction of requests answered with a 5xx")
 	fs.Float64Var(&faults.RateTimeout, "fault-timeout", 0, "fraction of requests that time out")
+	fs.BoolVar(&faults.TimeoutAfterEffect, "fault-timeout-after-effect", false,
+		"let a timed-out request take effect first, as when Okta created the user "+
+			"but the answer never arrived")
+	fs.DurationVar(&faults.TimeoutDelay, "fault-timeout-delay", 0,
+		"how long a timed-out request is held before a 504; 0 holds it until the client gives up")
 	fs.Int64Var(&faults.Seed, "fault-seed", 1, "seed of the fault generator")
 }
 
