@@ -137,13 +137,7 @@ func (c *cluster) leaderOf(js jetstream.JetStream, stream string) int {
 // connectCluster connects to the cluster, reconnecting forever.
 func connectCluster(t *testing.T, urls string) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	nc, err := nats.Connect(urls, nats.MaxReconnects(-1),
-		nats.ReconnectWait(50*time.Millisecond))
-	require.NoError(t, err)
-	t.Cleanup(nc.Close)
-	js, err := jetstream.New(nc)
-	require.NoError(t, err)
-	return nc, js
+	return connect(t, urls, nats.MaxReconnects(-1), nats.ReconnectWait(50*time.Millisecond))
 }
 
 // replica is one worker process: its own connection, Okta clients and

@@ -57,9 +57,9 @@ func startNATS(t *testing.T) string {
 }
 
 // connect opens a connection and its JetStream context.
-func connect(t *testing.T, url string) (*nats.Conn, jetstream.JetStream) {
+func connect(t *testing.T, url string, opts ...nats.Option) (*nats.Conn, jetstream.JetStream) {
 	t.Helper()
-	nc, err := nats.Connect(url)
+	nc, err := nats.Connect(url, opts...)
 	require.NoError(t, err)
 	t.Cleanup(nc.Close)
 	js, err := jetstream.New(nc)
