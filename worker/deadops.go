@@ -42,28 +42,41 @@ func (d *Dead) List(ctx context.Context, tenant string) ([]DeadEntry, error) {
 	if err != nil {
 		return nil, fmt.Errorf("worker: dead-letter stream %s: %w", d.cfg.DeadStream, err)
 	}
+	var out []DeadEntry
+	err = eachMsg(ctx, s, func(m *jetstream.RawStreamMsg) error {
+		var dl DeadLetter
+		if err := json.Unmarshal(m.Data, &dl); err != nil {
+			return fmt.Errorf("worker: dead letter %d: %w", m.Sequence, err)
+		}
+		if tenant == "" || dl.Tenant == tenant {
+			out = append(out, DeadEntry{Seq: m.Sequence, Letter: dl})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// eachMsg calls fn with every message stored in s, oldest first,
+// skipping those deleted while it reads. It stops at fn's first error.
+func eachMsg(ctx context.Context, s jetstream.Stream,
+	fn func(*jetstream.RawStreamMsg) error) error {
 	info, err := s.Info(ctx)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	var out []DeadEntry
 	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
 		m, err := s.GetMsg(ctx, seq)
 		if errors.Is(err, jetstream.ErrMsgNotFound) {
 			continue
 		}
 		if err != nil {
-			return nil, err
+			return err
 		}
-		var dl DeadLetter
-		if err := json.Unmarshal(m.Data, &dl); err != nil {
-			return nil, fmt.Errorf("worker: dead letter %d: %w", seq, err)
-		}
-		if tenant == "" || dl.Tenant == tenant {
-			out = append(out, DeadEntry{Seq: seq, Letter: dl})
+		if err := fn(m); err != nil {
+			return err
 		}
 	}
-	return out, nil
+	return nil
 }
 
 // ReplaySelect chooses the dead letters to replay: those with request

@@ -3,7 +3,6 @@ package worker
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"net/http/httptest"
 	"strings"
@@ -163,26 +162,16 @@ func readReplies(js jetstream.JetStream, stream string) ([]messages.Reply, error
 	if err != nil {
 		return nil, err
 	}
-	info, err := s.Info(ctx)
-	if err != nil {
-		return nil, err
-	}
 	var out []messages.Reply
-	for seq := info.State.FirstSeq; info.State.Msgs > 0 && seq <= info.State.LastSeq; seq++ {
-		m, err := s.GetMsg(ctx, seq)
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			continue
-		}
-		if err != nil {
-			return nil, err
-		}
+	err = eachMsg(ctx, s, func(m *jetstream.RawStreamMsg) error {
 		var r messages.Reply
 		if err := json.Unmarshal(m.Data, &r); err != nil {
-			return nil, fmt.Errorf("reply %s: %w", m.Data, err)
+			return fmt.Errorf("reply %s: %w", m.Data, err)
 		}
 		out = append(out, r)
-	}
-	return out, nil
+		return nil
+	})
+	return out, err
 }
 
 // repliesTo returns the replies in OKTA_REPLIES to the request id.
